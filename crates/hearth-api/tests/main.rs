@@ -1,0 +1,4 @@
+//! The integration tests of hearth-api, as one binary.
+
+mod envelopes;
+mod tables;
