@@ -1,1 +1,25 @@
-//! hearth-store
+//! hearth-store: metadata in SQL (one code path for SQLite and PostgreSQL) and content-addressed
+//! blob storage. It knows nothing of HTTP or wire formats.
+//!
+//! - [`db`]: connecting, SQLite pragmas, write transactions ([`Db::begin_write`]).
+//! - [`dialect`]: the one place where SQLite and PostgreSQL differ.
+//! - [`migrate`]: two migration folders with the same file names, embedded at build time.
+//! - [`accounts`]: users, settings, applications, session and action tokens.
+//! - [`blob`]: content-addressed blob store (SHA-256, fsync, rename, fsync directory).
+//! - [`schema`]: schema introspection, used by the test that compares both databases.
+//! - `testing` (feature `testing`): a fresh database per test.
+
+pub mod accounts;
+pub mod blob;
+pub mod db;
+pub mod dialect;
+mod error;
+mod health;
+pub mod migrate;
+pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::Db;
+pub use dialect::{now_us, Dialect};
+pub use error::{Result, StoreError};

@@ -1,0 +1,191 @@
+//! Connecting to the metadata database, SQLite settings, and write transactions.
+//!
+//! Every query in this crate is runtime SQL through sqlx's `Any` driver, the same text on both
+//! databases; the differences live in [`crate::dialect`].
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{anyhow, Context as _};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor as _};
+
+pub use crate::dialect::Dialect;
+use crate::Result;
+
+/// A transaction that writes; rolls back when dropped without [`sqlx::Transaction::commit`].
+pub type WriteTx = sqlx::Transaction<'static, Any>;
+
+/// Pool size for a SQLite file (WAL: many readers, one writer at a time).
+const SQLITE_POOL: u32 = 8;
+/// Pool size for PostgreSQL.
+const POSTGRES_POOL: u32 = 10;
+
+/// SQLite settings applied to every new connection.
+///
+/// Durability choice: `synchronous=NORMAL` in WAL mode. A committed transaction is in the WAL
+/// but the WAL is fsynced only at checkpoints, so a power cut (not a process crash) may lose the
+/// last few commits; it never corrupts the database. Consequence for the API: a session
+/// token's rotated secret key may roll back, the client's next signature fails with 127 and
+/// it logs in again. Blob files are fsynced before their rows commit either way.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// The metadata database: a pool plus the dialect it speaks. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Db {
+    /// Connects and runs pending migrations.
+    ///
+    /// `url`: `sqlite://PATH` or `sqlite:PATH` (the file is created if missing, its directory
+    /// is not), `sqlite::memory:` (one connection, so the pool shares one database), or
+    /// `postgres://user@host:port/db` (no TLS support is compiled in).
+    pub async fn connect(url: &str) -> Result<Db> {
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            anyhow!("unsupported database URL scheme (want sqlite: or postgres:)")
+        })?;
+        let memory = dialect == Dialect::Sqlite && is_sqlite_memory(url);
+        let max = match dialect {
+            Dialect::Sqlite if memory => 1,
+            Dialect::Sqlite => SQLITE_POOL,
+            Dialect::Postgres => POSTGRES_POOL,
+        };
+        Self::connect_with(url, max).await
+    }
+
+    /// [`Db::connect`] with an explicit pool size.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            anyhow!("unsupported database URL scheme (want sqlite: or postgres:)")
+        })?;
+        let url = match dialect {
+            Dialect::Sqlite => sqlite_url_create_if_missing(url),
+            Dialect::Postgres => url.to_owned(),
+        };
+        // Never log the URL itself: it may carry a password.
+        let opts = AnyConnectOptions::from_str(&url).context("parsing the database URL")?;
+        let mut pool = AnyPoolOptions::new().max_connections(max_connections.max(1));
+        if dialect == Dialect::Sqlite {
+            if is_sqlite_memory(&url) {
+                // Each SQLite connection to `:memory:` is its own database: keep exactly one
+                // connection alive for the pool's lifetime.
+                pool = pool
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        conn.execute(*pragma).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool
+            .connect_with(opts)
+            .await
+            .context("connecting to the database")?;
+        crate::migrate::run(&pool, dialect).await?;
+        tracing::debug!(?dialect, "database ready");
+        Ok(Db { pool, dialect })
+    }
+
+    /// Opens (creating if needed) the embedded SQLite database `dir/hearth.db`.
+    pub async fn open_data_dir(dir: &Path) -> Result<Db> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data directory {}", dir.display()))?;
+        let path = dir.join("hearth.db");
+        let path = path
+            .to_str()
+            .ok_or_else(|| anyhow!("data directory path is not UTF-8: {}", dir.display()))?;
+        Self::connect(&format!("sqlite://{path}")).await
+    }
+
+    /// The dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The connection pool, for queries outside a transaction.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a transaction that will write.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` takes the write lock up front (waiting up to `busy_timeout`);
+    /// a deferred transaction that reads and then writes gets SQLITE_BUSY at once when another
+    /// writer is active, without waiting. PostgreSQL: a plain `BEGIN`.
+    ///
+    /// sqlx's own `Transaction` carries the custom `BEGIN` through `Any` (`Pool::begin_with`),
+    /// so no wrapper type is needed: dropping it without `commit()` rolls back.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Begins a transaction that only reads (a consistent snapshot on both databases).
+    pub async fn begin_read(&self) -> Result<WriteTx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+/// Adds `mode=rwc` (create if missing) unless the URL chooses a mode itself.
+fn sqlite_url_create_if_missing(url: &str) -> String {
+    if is_sqlite_memory(url) || url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        assert_eq!(
+            sqlite_url_create_if_missing("sqlite:///a/b.db"),
+            "sqlite:///a/b.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_create_if_missing("sqlite:///a/b.db?cache=private"),
+            "sqlite:///a/b.db?cache=private&mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_create_if_missing("sqlite:///a/b.db?mode=ro"),
+            "sqlite:///a/b.db?mode=ro"
+        );
+        assert_eq!(
+            sqlite_url_create_if_missing("sqlite::memory:"),
+            "sqlite::memory:"
+        );
+    }
+}
