@@ -1,1 +1,64 @@
-//! hearth-core
+//! hearth-core: the rules of the product — who may do what — with no HTTP and no SQL text.
+//!
+//! Every public operation returns `Result<_, ApiError>` with a code from the error table;
+//! unexpected failures are logged here and surface as 100 (`ERROR_INTERNAL`).
+
+pub mod accounts;
+pub mod ratelimit;
+pub mod sessions;
+pub mod settings;
+pub mod time_fmt;
+
+use std::sync::Arc;
+
+use hearth_api::errors::{codes, ApiError};
+use hearth_store::Db;
+
+pub use settings::{Argon2Profile, Limits, Settings};
+
+/// The domain service: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    settings: Settings,
+    rate: ratelimit::RateLimiter,
+}
+
+impl Core {
+    pub fn new(db: Db, settings: Settings) -> Core {
+        Core {
+            inner: Arc::new(Inner {
+                db,
+                settings,
+                rate: ratelimit::RateLimiter::default(),
+            }),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn rate_limiter(&self) -> &ratelimit::RateLimiter {
+        &self.inner.rate
+    }
+}
+
+/// Turns an unexpected failure into 100 after logging what really happened: clients only ever
+/// see the table's code and message.
+pub(crate) fn internal(err: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %err, "internal error");
+    ApiError::new(codes::INTERNAL)
+}
+
+pub(crate) fn now_us() -> i64 {
+    hearth_store::now_us()
+}

@@ -1,0 +1,99 @@
+//! Runtime settings the domain rules need. The binary builds this from its config table
+//! (defaults, hearth.toml, HEARTH_* variables, flags) and passes it in; nothing here is global.
+
+use std::time::Duration;
+
+/// How expensive password hashing is. `Fast` exists only so test suites stay quick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Argon2Profile {
+    /// OWASP-recommended Argon2id parameters (19 MiB, 2 passes).
+    Default,
+    /// Minimal parameters, for tests only.
+    Fast,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub argon2: Argon2Profile,
+    /// Lifetime of a version-1 session token; `user/renew_session_token` extends it.
+    pub session_v1_lifetime: Duration,
+    /// A version-2 token expires after this long without a call.
+    pub session_v2_idle: Duration,
+    /// How long a claimed v2 token stays claimed if the holder never releases it (crash).
+    pub session_claim_lease: Duration,
+    /// Failed logins in a row before the account is locked (243).
+    pub lockout_failures: u32,
+    pub lockout_duration: Duration,
+    /// API calls per second per client address (0 = unlimited).
+    pub rate_limit_per_address: u32,
+    /// API calls per second per application (0 = unlimited).
+    pub rate_limit_per_app: u32,
+    pub allow_registration: bool,
+    /// Storage quota given to new accounts, bytes.
+    pub default_quota_bytes: u64,
+    /// Default lifetime of action tokens, minutes (auth.md §5.1), and the cap.
+    pub action_token_default_minutes: u32,
+    pub action_token_max_minutes: u32,
+    pub limits: Limits,
+    /// Revision string of the current terms of service.
+    pub tos_revision: String,
+}
+
+/// The limits `system/get_limits` reports and the server enforces.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_objects: u64,
+    pub max_keys: u64,
+    pub max_image_size: u64,
+    pub zip_max_filesize: u64,
+    pub zip_max_total_filesize: u64,
+    pub folder_content_chunk_size: u64,
+    pub folder_depth_limit: u64,
+    pub limit_search_results: u64,
+    pub daily_shares_limit: u64,
+    pub device_changes_list_limit: u64,
+    pub total_folder_items_limit: u64,
+    pub max_upload_size: u64,
+    pub max_instant_upload_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_objects: 6000,
+            max_keys: 500,
+            max_image_size: 26_214_400,
+            zip_max_filesize: 314_572_800,
+            zip_max_total_filesize: 2_147_483_647,
+            folder_content_chunk_size: 100,
+            folder_depth_limit: 130,
+            limit_search_results: 100,
+            daily_shares_limit: 100,
+            device_changes_list_limit: 500,
+            total_folder_items_limit: 100,
+            max_upload_size: 21_474_836_480,
+            max_instant_upload_size: 21_474_836_480,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            argon2: Argon2Profile::Default,
+            session_v1_lifetime: Duration::from_secs(600),
+            session_v2_idle: Duration::from_secs(3600),
+            session_claim_lease: Duration::from_secs(60),
+            lockout_failures: 10,
+            lockout_duration: Duration::from_secs(900),
+            rate_limit_per_address: 0,
+            rate_limit_per_app: 0,
+            allow_registration: false,
+            default_quota_bytes: 50 * 1024 * 1024 * 1024,
+            action_token_default_minutes: 1440,
+            action_token_max_minutes: 1440,
+            limits: Limits::default(),
+            tos_revision: "1.0".to_string(),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests: a real server on a loopback port, driven over HTTP with hearth-client and
+//! raw requests. They run on SQLite, and on PostgreSQL when TEST_PG_URL is set.
+
+mod harness;
+
+mod auth;
+mod docs;
+mod listener;
+mod system;
+mod tidy;
+mod user;
+mod wire;

@@ -1,0 +1,2 @@
+mod get_version;
+mod others;
