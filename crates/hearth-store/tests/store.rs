@@ -1,6 +1,7 @@
 //! hearth-store integration tests. Every repository test runs on SQLite and, when
 //! `TEST_PG_URL` is set, on PostgreSQL (each test in its own database from a template).
-//! With `CI=true`, a missing `TEST_PG_URL` fails the PostgreSQL tests instead of skipping them.
+//! Without `TEST_PG_URL` the PostgreSQL halves skip; `cargo xtask test` sets it (and fails under
+//! `CI=true` when PostgreSQL is missing).
 
 use std::time::Duration;
 
@@ -55,9 +56,8 @@ on_both![
 fn pg() -> Option<String> {
     let url = pg_url();
     if url.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but TEST_PG_URL is not set");
-        }
+        // `cargo xtask test` runs these again with TEST_PG_URL set, and fails under CI=true
+        // when PostgreSQL is missing.
         eprintln!("skipped: TEST_PG_URL not set");
     }
     url
