@@ -15,25 +15,33 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+mod bench;
+
 const HELP: &str = "\
 cargo xtask <command>
 
 commands:
   test           run all test phases:
                    sqlite    cargo test --workspace (TEST_PG_URL removed)
-                   postgres  cargo test -p hearth-store -p hearth-server with TEST_PG_URL
+                   postgres  cargo test --workspace --test store --test e2e with TEST_PG_URL
+                             (the store and end-to-end suites; --workspace keeps the feature
+                             set of the sqlite phase, so nothing is rebuilt)
                              (default postgres://postgres@127.0.0.1:5432/test; skipped when
                              PostgreSQL does not answer)
                    interop   cargo build -p hearth, then pytest interop/ in interop/.venv
                              against target/debug/hearth (skipped without python3)
                  with CI=true a skipped phase counts as a failure
-  bench <name>   run a benchmark (none are defined yet)
+  bench <name>   run a benchmark: auth (results go to docs/benchmarks.md)
   help           print this text
 ";
 
 /// Benchmarks runnable by `cargo xtask bench <name>`: (name, what it measures, entry point).
 type Bench = (&'static str, &'static str, fn(&Path) -> Result<()>);
-const BENCHES: &[Bench] = &[];
+const BENCHES: &[Bench] = &[(
+    "auth",
+    "signed user/get_info calls/s (16 clients, token pool) vs nginx 4 KiB static GET",
+    bench::auth::run,
+)];
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const PG_HOST: &str = "127.0.0.1";
@@ -209,9 +217,9 @@ fn phase_postgres(root: &Path) -> Result<Outcome> {
         }
     };
     let mut cmd = cargo(root);
-    cmd.args(["test", "-p", "hearth-store", "-p", "hearth-server"])
+    cmd.args(["test", "--workspace", "--test", "store", "--test", "e2e"])
         .env("TEST_PG_URL", &url);
-    run_status(cmd, "cargo test -p hearth-store -p hearth-server")
+    run_status(cmd, "cargo test --workspace --test store --test e2e")
 }
 
 /// `Ok` when PostgreSQL answers on 127.0.0.1:5432, else why not.

@@ -241,6 +241,9 @@ impl Core {
         store::delete_user_sessions(self.db(), user_id, keep_session)
             .await
             .map_err(internal)?;
+        if let Some(cache) = self.session_cache() {
+            cache.remove_user(user_id, keep_session);
+        }
         Ok(())
     }
 
@@ -261,9 +264,13 @@ impl Core {
     }
 
     pub async fn revoke_sessions(&self, user_id: i64) -> Result<u64, ApiError> {
-        store::delete_user_sessions(self.db(), user_id, None)
+        let n = store::delete_user_sessions(self.db(), user_id, None)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        if let Some(cache) = self.session_cache() {
+            cache.remove_user(user_id, None);
+        }
+        Ok(n)
     }
 
     pub async fn create_app(
@@ -291,7 +298,11 @@ impl Core {
     pub async fn set_app_status(&self, id: i64, status: &str) -> Result<(), ApiError> {
         store::set_app_status(self.db(), id, status)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        if let Some(cache) = self.session_cache() {
+            cache.invalidate();
+        }
+        Ok(())
     }
 
     /// The caller's settings, defaults filled in.

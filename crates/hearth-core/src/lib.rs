@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod ratelimit;
+pub mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod time_fmt;
@@ -26,16 +27,34 @@ struct Inner {
     db: Db,
     settings: Settings,
     rate: ratelimit::RateLimiter,
+    /// The in-memory session table of the single-process SQLite mode; `None` on PostgreSQL,
+    /// where several nodes share sessions through the database.
+    sessions: Option<Arc<session_cache::SessionCache>>,
 }
 
 impl Core {
     pub fn new(db: Db, settings: Settings) -> Core {
+        let sessions = (db.dialect() == hearth_store::Dialect::Sqlite)
+            .then(|| session_cache::SessionCache::new(db.clone()));
         Core {
             inner: Arc::new(Inner {
                 db,
                 settings,
                 rate: ratelimit::RateLimiter::default(),
+                sessions,
             }),
+        }
+    }
+
+    pub(crate) fn session_cache(&self) -> Option<&Arc<session_cache::SessionCache>> {
+        self.inner.sessions.as_ref()
+    }
+
+    /// Saves session key state still held in memory (call before shutting down).
+    pub async fn flush_sessions(&self) -> anyhow::Result<()> {
+        match self.session_cache() {
+            Some(c) => c.flush().await,
+            None => Ok(()),
         }
     }
 

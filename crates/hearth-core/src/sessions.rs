@@ -14,6 +14,7 @@ use hearth_api::signature::{next_secret_key, verify_call_signature, verify_login
 use hearth_store::accounts::{self as store, SessionRow, UserRow};
 use rand::Rng;
 
+use crate::session_cache::Entry;
 use crate::{internal, now_us, Core};
 
 /// What a login asks for.
@@ -232,10 +233,7 @@ impl Core {
     ) -> Result<Caller, ApiError> {
         let hash = store::token_hash(token);
         let now = now_us();
-        let session = store::session_by_hash(self.db(), &hash)
-            .await
-            .map_err(internal)?;
-        let Some(session) = session else {
+        let Some(session) = self.session_state(&hash).await? else {
             return self.authenticate_action_token(&hash, accepts, now).await;
         };
         if session.expires_us <= now {
@@ -243,7 +241,7 @@ impl Core {
         }
         self.admit_app(session.app_id)?;
         let claim = if session.version == 2 {
-            Some(self.claim_v2(&session, signed, now).await?)
+            Some(self.claim_v2(&hash, &session, signed, now).await?)
         } else {
             None
         };
@@ -251,11 +249,52 @@ impl Core {
             user_id: session.user_id,
             app_id: session.app_id,
             credential: Credential::Session {
-                version: session.version as u8,
+                version: session.version,
                 token_hash: hash,
                 claim,
             },
         })
+    }
+
+    /// The session behind `hash` (from the in-memory table, or the database), with its
+    /// application checked; `None` when no session has that hash.
+    async fn session_state(&self, hash: &str) -> Result<Option<Entry>, ApiError> {
+        if let Some(cache) = self.session_cache() {
+            cache.ensure_flusher();
+            if let Some(e) = cache.get(hash) {
+                return Ok(Some(e));
+            }
+            cache.prime().await.map_err(internal)?;
+        }
+        let Some(row) = store::session_by_hash(self.db(), hash)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let app = store::app_by_id(self.db(), row.app_id)
+            .await
+            .map_err(internal)?;
+        match app.as_ref().map(|a| a.status.as_str()) {
+            Some("active") => {}
+            Some("suspended") => return Err(ApiError::new(codes::APPLICATION_SUSPENDED)),
+            _ => return Err(ApiError::new(codes::APPLICATION_DISABLED)),
+        }
+        let entry = Entry {
+            user_id: row.user_id,
+            app_id: row.app_id,
+            version: row.version as u8,
+            secret_key: row.secret_key as u32,
+            time_text: row.time_text.into(),
+            expires_us: row.expires_us,
+            claimed: false,
+            dirty: false,
+            stale: false,
+        };
+        Ok(Some(match self.session_cache() {
+            Some(cache) => cache.insert_loaded(hash, entry),
+            None => entry,
+        }))
     }
 
     fn admit_app(&self, app_id: i64) -> Result<(), ApiError> {
@@ -271,7 +310,8 @@ impl Core {
 
     async fn claim_v2(
         &self,
-        session: &SessionRow,
+        hash: &str,
+        session: &Entry,
         signed: &SignedRequest<'_>,
         now: i64,
     ) -> Result<Claim, ApiError> {
@@ -279,7 +319,7 @@ impl Core {
             .signature
             .filter(|s| !s.is_empty())
             .ok_or_else(|| ApiError::new(codes::MISSING_SIGNATURE))?;
-        let key = session.secret_key as u32;
+        let key = session.secret_key;
         let verify = |k: u32| {
             verify_call_signature(
                 k,
@@ -296,11 +336,15 @@ impl Core {
         } else {
             return Err(ApiError::new(codes::INVALID_SIGNATURE));
         };
-        let lease_until = now.saturating_add(us(self.settings().session_claim_lease));
-        let claimed =
-            store::claim_session(self.db(), &session.token_hash, key as i64, now, lease_until)
-                .await
-                .map_err(internal)?;
+        let claimed = match self.session_cache() {
+            Some(cache) => cache.claim(hash, key),
+            None => {
+                let lease_until = now.saturating_add(us(self.settings().session_claim_lease));
+                store::claim_session(self.db(), hash, key as i64, now, lease_until)
+                    .await
+                    .map_err(internal)?
+            }
+        };
         if !claimed {
             // Another call holds the token, or it moved on since we read it.
             return Err(ApiError::new(codes::INVALID_SIGNATURE));
@@ -356,17 +400,28 @@ impl Core {
         };
         let new_key = if rotate { next_secret_key(base) } else { base };
         let new_expires = now_us().saturating_add(us(self.settings().session_v2_idle));
-        let changed = new_key != claim.key;
-        match store::release_session(
-            self.db(),
-            token_hash,
-            claim.key as i64,
-            changed.then_some(new_key as i64),
-            Some(new_expires),
-        )
-        .await
-        {
-            Ok(_) => rotate,
+        let saved = match self.session_cache() {
+            Some(cache) if cache.release(token_hash, new_key, new_expires) => Ok(()),
+            // Dropped from memory meanwhile (revoked, or changed elsewhere): write through.
+            Some(_) => store::save_session_states(
+                self.db(),
+                &[(token_hash.clone(), new_key as i64, new_expires)],
+            )
+            .await
+            .map_err(anyhow::Error::from),
+            None => store::release_session(
+                self.db(),
+                token_hash,
+                claim.key as i64,
+                (new_key != claim.key).then_some(new_key as i64),
+                Some(new_expires),
+            )
+            .await
+            .map(|_| ())
+            .map_err(anyhow::Error::from),
+        };
+        match saved {
+            Ok(()) => rotate,
             Err(e) => {
                 // The claim lapses after its lease; the client will see 127 and log in again.
                 tracing::error!(error = %e, "releasing a session claim failed");
@@ -391,7 +446,13 @@ impl Core {
         } else {
             s.session_v1_lifetime
         };
-        store::extend_session(self.db(), token_hash, now_us().saturating_add(us(life)))
+        let expires = now_us().saturating_add(us(life));
+        if let Some(cache) = self.session_cache() {
+            if cache.set_expiry(token_hash, expires) {
+                return Ok(());
+            }
+        }
+        store::extend_session(self.db(), token_hash, expires)
             .await
             .map_err(internal)?;
         Ok(())

@@ -123,7 +123,7 @@ pub async fn create_user(db: &Db, u: NewUser) -> Result<UserRow> {
         .bind(flag(u.is_admin))
         .bind(u.quota_bytes)
         .bind(u.created_us)
-        .fetch_one(db.pool())
+        .fetch_one(db.writer())
         .await?;
     UserRow::from_row(&row)
 }
@@ -178,7 +178,7 @@ async fn update_user(db: &Db, sql: &str, id: i64, args: &[Arg<'_>]) -> Result<()
             Arg::Text(v) => q.bind(v.to_string()),
         };
     }
-    not_found_unless(q.execute(db.pool()).await?.rows_affected())
+    not_found_unless(q.execute(db.writer()).await?.rows_affected())
 }
 
 enum Arg<'a> {
@@ -287,7 +287,7 @@ pub async fn update_profile(db: &Db, id: i64, p: &ProfileUpdate) -> Result<UserR
     for v in values {
         q = q.bind(v);
     }
-    let row = q.fetch_optional(db.pool()).await?;
+    let row = q.fetch_optional(db.writer()).await?;
     row.as_ref()
         .map(UserRow::from_row)
         .transpose()?
@@ -315,7 +315,7 @@ pub async fn record_failed_login(
     .bind(max_failures)
     .bind(now_us)
     .bind(lock_us)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.writer())
     .await?;
     let locked_until = locked_until.ok_or(StoreError::NotFound)?;
     Ok(locked_until > now_us)
@@ -353,7 +353,7 @@ pub async fn set_setting(db: &Db, user_id: i64, name: &str, value: &str) -> Resu
     .bind(user_id)
     .bind(name)
     .bind(value)
-    .execute(db.pool())
+    .execute(db.writer())
     .await;
     match res {
         Ok(_) => Ok(()),
@@ -414,7 +414,7 @@ pub async fn create_app(
             .bind(name)
             .bind(api_key)
             .bind(now_us)
-            .fetch_one(db.pool())
+            .fetch_one(db.writer())
             .await?;
         return AppRow::from_row(&row);
     }
@@ -431,7 +431,7 @@ pub async fn create_app(
             .bind(api_key.clone())
             .bind(now_us)
             .bind(FIRST_GENERATED_APP_ID)
-            .fetch_one(db.pool())
+            .fetch_one(db.writer())
             .await;
         match res.map_err(StoreError::from) {
             Err(StoreError::Conflict) if attempts < 10 => attempts += 1,
@@ -461,8 +461,9 @@ pub async fn set_app_status(db: &Db, id: i64, status: &str) -> Result<()> {
     let res = sqlx::query("UPDATE applications SET status = $2 WHERE id = $1")
         .bind(id)
         .bind(status)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
+    bump_session_epoch(db).await?;
     not_found_unless(res.rows_affected())
 }
 
@@ -471,7 +472,7 @@ pub async fn set_app_key(db: &Db, id: i64, api_key: Option<String>) -> Result<()
     let res = sqlx::query("UPDATE applications SET api_key = $2 WHERE id = $1")
         .bind(id)
         .bind(api_key)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     not_found_unless(res.rows_affected())
 }
@@ -532,7 +533,7 @@ pub async fn insert_session(db: &Db, s: &SessionRow) -> Result<()> {
         .bind(s.created_us)
         .bind(s.expires_us)
         .bind(s.claimed_until_us)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -566,7 +567,7 @@ pub async fn claim_session(
     .bind(expected_key)
     .bind(now_us)
     .bind(lease_until_us)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(res.rows_affected() == 1)
 }
@@ -598,7 +599,7 @@ pub async fn release_session(
     for a in args {
         q = q.bind(a);
     }
-    Ok(q.execute(db.pool()).await?.rows_affected() == 1)
+    Ok(q.execute(db.writer()).await?.rows_affected() == 1)
 }
 
 /// Moves a session's expiry. Returns false if the session does not exist.
@@ -606,7 +607,7 @@ pub async fn extend_session(db: &Db, hash: &str, expires_us: i64) -> Result<bool
     let res = sqlx::query("UPDATE session_tokens SET expires_us = $2 WHERE token_hash = $1")
         .bind(hash)
         .bind(expires_us)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected() == 1)
 }
@@ -615,9 +616,47 @@ pub async fn extend_session(db: &Db, hash: &str, expires_us: i64) -> Result<bool
 pub async fn delete_session(db: &Db, hash: &str) -> Result<bool> {
     let res = sqlx::query("DELETE FROM session_tokens WHERE token_hash = $1")
         .bind(hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
+    bump_session_epoch(db).await?;
     Ok(res.rows_affected() == 1)
+}
+
+/// The session epoch: it changes whenever sessions are revoked or an application's status
+/// changes (see migrations/*/0002_session_epoch.sql).
+pub async fn session_epoch(db: &Db) -> Result<i64> {
+    let row = sqlx::query("SELECT epoch FROM session_epoch WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+async fn bump_session_epoch(db: &Db) -> Result<()> {
+    sqlx::query("UPDATE session_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .execute(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Saves the key state of many sessions in one transaction (the write-behind of the
+/// in-memory session cache): `(token_hash, secret_key, expires_us)`.
+pub async fn save_session_states(db: &Db, states: &[(String, i64, i64)]) -> Result<()> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    for (hash, key, expires) in states {
+        sqlx::query(
+            "UPDATE session_tokens SET secret_key = $2, expires_us = $3 WHERE token_hash = $1",
+        )
+        .bind(hash.as_str())
+        .bind(*key)
+        .bind(*expires)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Deletes all sessions of a user, except `except_hash` if given. Returns how many.
@@ -627,16 +666,17 @@ pub async fn delete_user_sessions(db: &Db, user_id: i64, except_hash: Option<&st
             sqlx::query("DELETE FROM session_tokens WHERE user_id = $1 AND token_hash <> $2")
                 .bind(user_id)
                 .bind(h)
-                .execute(db.pool())
+                .execute(db.writer())
                 .await?
         }
         None => {
             sqlx::query("DELETE FROM session_tokens WHERE user_id = $1")
                 .bind(user_id)
-                .execute(db.pool())
+                .execute(db.writer())
                 .await?
         }
     };
+    bump_session_epoch(db).await?;
     Ok(res.rows_affected())
 }
 
@@ -644,7 +684,7 @@ pub async fn delete_user_sessions(db: &Db, user_id: i64, except_hash: Option<&st
 pub async fn delete_expired_sessions(db: &Db, now_us: i64) -> Result<u64> {
     let res = sqlx::query("DELETE FROM session_tokens WHERE expires_us <= $1")
         .bind(now_us)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected())
 }
@@ -675,7 +715,7 @@ pub async fn insert_action_token(db: &Db, t: &ActionTokenRow) -> Result<()> {
         .bind(&t.kind)
         .bind(t.created_us)
         .bind(t.expires_us)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -703,7 +743,7 @@ pub async fn action_token_by_hash(db: &Db, hash: &str) -> Result<Option<ActionTo
 pub async fn delete_action_token(db: &Db, hash: &str) -> Result<bool> {
     let res = sqlx::query("DELETE FROM action_tokens WHERE token_hash = $1")
         .bind(hash)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected() == 1)
 }
@@ -712,7 +752,7 @@ pub async fn delete_action_token(db: &Db, hash: &str) -> Result<bool> {
 pub async fn delete_expired_action_tokens(db: &Db, now_us: i64) -> Result<u64> {
     let res = sqlx::query("DELETE FROM action_tokens WHERE expires_us <= $1")
         .bind(now_us)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(res.rows_affected())
 }

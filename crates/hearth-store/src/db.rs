@@ -39,6 +39,11 @@ const SQLITE_PRAGMAS: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// Where writes go. SQLite allows one writer at a time, and a writer that finds the lock
+    /// taken sleeps in SQLite's busy handler (1 ms, 2 ms, 5 ms …), which collapses throughput
+    /// under concurrent writes. So SQLite writes queue in-process for a single connection
+    /// instead. PostgreSQL: the same pool as reads.
+    writer: AnyPool,
     dialect: Dialect,
 }
 
@@ -93,13 +98,26 @@ impl Db {
                 })
             });
         }
+        let writer_opts = pool.clone().max_connections(1);
         let pool = pool
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await
             .context("connecting to the database")?;
         crate::migrate::run(&pool, dialect).await?;
+        let writer = if dialect == Dialect::Sqlite && !is_sqlite_memory(&url) {
+            writer_opts
+                .connect_with(opts)
+                .await
+                .context("connecting the SQLite writer")?
+        } else {
+            pool.clone()
+        };
         tracing::debug!(?dialect, "database ready");
-        Ok(Db { pool, dialect })
+        Ok(Db {
+            pool,
+            writer,
+            dialect,
+        })
     }
 
     /// Opens (creating if needed) the embedded SQLite database `dir/hearth.db`.
@@ -118,9 +136,14 @@ impl Db {
         self.dialect
     }
 
-    /// The connection pool, for queries outside a transaction.
+    /// The connection pool, for reads outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for statements that write (see the `writer` field).
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// Begins a transaction that will write.
@@ -133,8 +156,8 @@ impl Db {
     /// so no wrapper type is needed: dropping it without `commit()` rolls back.
     pub async fn begin_write(&self) -> Result<WriteTx> {
         let tx = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.writer.begin().await?,
         };
         Ok(tx)
     }
@@ -146,6 +169,7 @@ impl Db {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

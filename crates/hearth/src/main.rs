@@ -136,6 +136,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = args.store.load(flags)?;
     init_logging(config.get("log"));
+    // With SQLite, one server process owns the data directory: sessions live in its memory
+    // (hearth-core's session_cache). Admin commands do not take this lock.
+    let _lock = match config.database_url() {
+        Some(_) => None,
+        None => Some(lock_data_dir(&config.data_dir())?),
+    };
     let core = open_core(&config).await?;
     let boot = core.bootstrap().await?;
     let options = hearth_server::ServerOptions {
@@ -143,7 +149,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls: config.tls()?,
         cors_origins: config.cors_origins(),
     };
-    let server = hearth_server::bind(&options, core).await?;
+    let server = hearth_server::bind(&options, core.clone()).await?;
     let addr = server.local_addr()?;
     {
         let mut out = std::io::stdout().lock();
@@ -173,9 +179,36 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tokio::select! {
         r = server.run() => r,
-        _ = tokio::signal::ctrl_c() => {
+        _ = shutdown_signal() => {
             tracing::info!("shutting down");
-            Ok(())
+            core.flush_sessions().await
         }
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// Holds an exclusive lock on `DIR/hearth.lock` for the life of the process.
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("hearth.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => anyhow::bail!(
+            "another `hearth serve` is using {} (SQLite mode allows one server process per data directory; use PostgreSQL for several)",
+            dir.display()
+        ),
     }
 }

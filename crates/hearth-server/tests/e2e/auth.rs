@@ -336,3 +336,57 @@ async fn per_application_rate_limit() {
     c.call("user/get_info", &[]).await.unwrap();
     assert_eq!(code(c.call("user/get_info", &[]).await), 163);
 }
+
+#[tokio::test]
+async fn revocations_and_application_changes_reach_live_sessions() {
+    let s = TestServer::start().await;
+    let c = s.login(2).await;
+    c.call("user/get_info", &[]).await.unwrap();
+    // Another process (`hearth admin user revoke-sessions`) deletes the rows directly.
+    let user = s.core.user_by_email(EMAIL).await.unwrap().unwrap();
+    hearth_store::accounts::delete_user_sessions(s.core.db(), user.id, None)
+        .await
+        .unwrap();
+    let mut last = 0;
+    for _ in 0..40 {
+        match c.call("user/get_info", &[]).await {
+            Err(e) => {
+                last = e.code().unwrap();
+                break;
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+        }
+    }
+    assert_eq!(last, 105, "a revoked token stops working within a second");
+
+    let c = s.login(2).await;
+    c.call("user/get_info", &[]).await.unwrap();
+    s.core.set_app_status(42709, "disabled").await.unwrap();
+    assert_eq!(code(c.call("user/get_info", &[]).await), 145);
+    s.core.set_app_status(42709, "active").await.unwrap();
+    c.call("user/get_info", &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn rotated_keys_reach_the_database() {
+    let s = TestServer::start().await;
+    let c = s.login(2).await;
+    for _ in 0..3 {
+        c.call("user/get_info", &[]).await.unwrap();
+    }
+    let sess = c.session().unwrap();
+    let hash = hearth_store::accounts::token_hash(&sess.token);
+    let mut stored = 0;
+    for _ in 0..40 {
+        stored = hearth_store::accounts::session_by_hash(s.core.db(), &hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .secret_key;
+        if stored == sess.secret_key.unwrap() as i64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(stored, sess.secret_key.unwrap() as i64);
+}
