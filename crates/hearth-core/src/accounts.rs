@@ -428,6 +428,12 @@ impl Core {
         hex::encode(&h.finalize()[..16])
     }
 
+    /// Tells a running server (which may cache sessions, applications and users) that this
+    /// process changed them: `hearth admin` calls it after every command.
+    pub async fn announce_changes(&self) -> Result<(), ApiError> {
+        store::bump_session_epoch(self.db()).await.map_err(internal)
+    }
+
     /// The text of the current terms of service.
     pub fn terms_text(&self) -> String {
         TERMS.to_string()

@@ -11,7 +11,7 @@
 //!
 //! Revocations made by this process drop the entries at once; those made by another process
 //! (`hearth admin …`) bump the session epoch in the database, which the flusher reads every
-//! interval and answers by dropping the whole cache.
+//! interval and answers by dropping the whole cache, and the store's cached user rows with it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -179,6 +179,7 @@ impl SessionCache {
         if changed {
             self.flush().await?;
             self.invalidate();
+            self.db.forget_all_users();
         }
         Ok(())
     }

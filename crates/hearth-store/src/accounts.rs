@@ -142,7 +142,18 @@ where
 
 /// The user with this id.
 pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>> {
-    user_where(db, "id", id).await
+    let Some(cache) = db.user_cache() else {
+        return user_where(db, "id", id).await;
+    };
+    if let Some(row) = cache.get(id) {
+        return Ok(Some(row));
+    }
+    let generation = cache.generation();
+    let row = user_where(db, "id", id).await?;
+    if let Some(r) = &row {
+        cache.put(r, generation);
+    }
+    Ok(row)
 }
 
 /// The user with this e-mail, in any letter case.
@@ -178,7 +189,9 @@ async fn update_user(db: &Db, sql: &str, id: i64, args: &[Arg<'_>]) -> Result<()
             Arg::Text(v) => q.bind(v.to_string()),
         };
     }
-    not_found_unless(q.execute(db.writer()).await?.rows_affected())
+    let result = q.execute(db.writer()).await;
+    db.forget_user(id);
+    not_found_unless(result?.rows_affected())
 }
 
 enum Arg<'a> {
@@ -287,8 +300,9 @@ pub async fn update_profile(db: &Db, id: i64, p: &ProfileUpdate) -> Result<UserR
     for v in values {
         q = q.bind(v);
     }
-    let row = q.fetch_optional(db.writer()).await?;
-    row.as_ref()
+    let row = q.fetch_optional(db.writer()).await;
+    db.forget_user(id);
+    row?.as_ref()
         .map(UserRow::from_row)
         .transpose()?
         .ok_or(StoreError::NotFound)
@@ -304,7 +318,7 @@ pub async fn record_failed_login(
     max_failures: i64,
     lock_us: i64,
 ) -> Result<bool> {
-    let locked_until: Option<i64> = sqlx::query_scalar(
+    let locked_until: std::result::Result<Option<i64>, sqlx::Error> = sqlx::query_scalar(
         "UPDATE users SET \
            failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END, \
            locked_until_us = CASE WHEN failed_logins + 1 >= $2 THEN $3 + $4 \
@@ -316,7 +330,9 @@ pub async fn record_failed_login(
     .bind(now_us)
     .bind(lock_us)
     .fetch_optional(db.writer())
-    .await?;
+    .await;
+    db.forget_user(id);
+    let locked_until = locked_until?;
     let locked_until = locked_until.ok_or(StoreError::NotFound)?;
     Ok(locked_until > now_us)
 }
@@ -631,7 +647,10 @@ pub async fn session_epoch(db: &Db) -> Result<i64> {
     Ok(row.try_get::<i64, _>(0)?)
 }
 
-async fn bump_session_epoch(db: &Db) -> Result<()> {
+/// Announces that sessions, applications or users changed, to a server that caches them (the
+/// single-process SQLite mode reads the epoch every 25 ms). `hearth admin` calls this after
+/// every command; the revoking functions here call it themselves.
+pub async fn bump_session_epoch(db: &Db) -> Result<()> {
     sqlx::query("UPDATE session_epoch SET epoch = epoch + 1 WHERE id = 1")
         .execute(db.writer())
         .await?;

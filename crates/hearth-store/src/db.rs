@@ -45,6 +45,8 @@ pub struct Db {
     /// instead. PostgreSQL: the same pool as reads.
     writer: AnyPool,
     dialect: Dialect,
+    /// User rows cached in the single-process SQLite mode (see `row_cache`).
+    users: Option<std::sync::Arc<crate::row_cache::UserCache>>,
 }
 
 impl Db {
@@ -113,10 +115,12 @@ impl Db {
             pool.clone()
         };
         tracing::debug!(?dialect, "database ready");
+        let users = (dialect == Dialect::Sqlite).then(Default::default);
         Ok(Db {
             pool,
             writer,
             dialect,
+            users,
         })
     }
 
@@ -139,6 +143,10 @@ impl Db {
     /// The connection pool, for reads outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn user_cache(&self) -> Option<&crate::row_cache::UserCache> {
+        self.users.as_deref()
     }
 
     /// The pool for statements that write (see the `writer` field).

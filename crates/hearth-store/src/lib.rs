@@ -16,6 +16,7 @@ pub mod dialect;
 mod error;
 mod health;
 pub mod migrate;
+pub mod row_cache;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -115,7 +115,10 @@ async fn main() -> anyhow::Result<()> {
             let config = store.load(BTreeMap::new())?;
             init_logging("warn");
             let core = open_core(&config).await?;
-            admin::run(&core, command).await
+            admin::run(&core, command).await?;
+            core.announce_changes()
+                .await
+                .map_err(|e| anyhow::anyhow!("notifying a running server: {}", e.message))
         }
     }
 }

@@ -71,10 +71,12 @@ pub fn run(root: &Path) -> Result<()> {
     let body = format!(
         "## Signed calls (`cargo xtask bench auth`)\n\n\
          {CLIENTS} concurrent keep-alive clients for {SECONDS} s per round, {ROUNDS} rounds, alternating.\n\
-         Hearth: signed `user/get_info` (v2 tokens, one per client, every call verified, claimed,\n\
-         answered and rotated), release build, SQLite in WAL mode with `synchronous=NORMAL` (each\n\
-         call commits its claim and its rotation). nginx (Debian nginx-light, `worker_processes auto`):\n\
-         GET of a 4 KiB static file. Same load generator (`xtask/src/bench/load.rs`) for both.\n\n\
+         Hearth: signed `user/get_info` (v2 tokens, one per client; every call verified, claimed,\n\
+         answered and rotated), release build, embedded SQLite mode. Durability setting: the claim is\n\
+         an in-memory flag and rotated keys are written behind every 25 ms in one transaction (group\n\
+         commit) on SQLite in WAL mode with `synchronous=NORMAL` (docs/api-quirks.md). nginx (Debian\n\
+         nginx-light, `worker_processes auto`): GET of a 4 KiB static file. Same load generator\n\
+         (`xtask/src/bench/load.rs`) for both, on the same 2 cores as the servers.\n\n\
          | side | rounds | median |\n|---|---|---|\n\
          | Hearth signed `user/get_info` | {} calls/s | **{hm:.0} calls/s** |\n\
          | nginx 4 KiB static GET | {} req/s | **{nm:.0} req/s** |\n\n\

@@ -390,3 +390,30 @@ async fn rotated_keys_reach_the_database() {
     }
     assert_eq!(stored, sess.secret_key.unwrap() as i64);
 }
+
+#[tokio::test]
+async fn user_changes_by_another_process_are_seen() {
+    let s = TestServer::start().await;
+    let c = s.login(2).await;
+    let v = c.call("user/get_limits", &[]).await.unwrap();
+    assert_eq!(v["response"]["storage_limit"], (50u64 << 30).to_string());
+    // `hearth admin user set-quota` from another process: the row changes, then the epoch.
+    let user = s.core.user_by_email(EMAIL).await.unwrap().unwrap();
+    let other = hearth_store::Db::connect(&s.db_url()).await.unwrap();
+    hearth_store::accounts::set_quota(&other, user.id, 777)
+        .await
+        .unwrap();
+    hearth_store::accounts::bump_session_epoch(&other)
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    for _ in 0..40 {
+        let v = c.call("user/get_limits", &[]).await.unwrap();
+        seen = v["response"]["storage_limit"].as_str().unwrap().to_string();
+        if seen == "777" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(seen, "777");
+}

@@ -96,6 +96,17 @@ impl TestServer {
         }
     }
 
+    /// A URL another process would use to open this server's database.
+    pub fn db_url(&self) -> String {
+        match (&self._pg, &self._sqlite_dir) {
+            (Some(guard), _) => {
+                hearth_store::testing::with_database(&pg_url().unwrap(), guard.name()).unwrap()
+            }
+            (None, Some(dir)) => format!("sqlite://{}", dir.path().join("hearth.db").display()),
+            (None, None) => unreachable!("a test server has a database"),
+        }
+    }
+
     pub fn cert_path(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
     }
