@@ -417,3 +417,63 @@ async fn user_changes_by_another_process_are_seen() {
     }
     assert_eq!(seen, "777");
 }
+
+#[tokio::test]
+async fn one_token_two_nodes_on_postgresql_exactly_one_wins() {
+    if hearth_store::testing::pg_url().is_none() {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_PG_URL)");
+        return;
+    }
+    let a = TestServer::start().await;
+    let b = TestServer::second_node(&a).await;
+    for _ in 0..5 {
+        let (token, time, key) = v2(&a).await;
+        let (x, y) = tokio::join!(
+            signed_get_info(&a, &token, &time, key),
+            signed_get_info(&b, &token, &time, key)
+        );
+        let wins = [&x, &y].iter().filter(|r| r["result"] == "Success").count();
+        assert_eq!(wins, 1, "{x} {y}");
+        // Either node continues the chain.
+        let k1 = next_secret_key(key);
+        assert_eq!(
+            signed_get_info(&b, &token, &time, k1).await["result"],
+            "Success"
+        );
+        assert_eq!(
+            signed_get_info(&a, &token, &time, next_secret_key(k1)).await["result"],
+            "Success"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_user_call_answers_an_xml_envelope() {
+    let s = TestServer::start().await;
+    let c = s.login(1).await;
+    let token = c.session().unwrap().token;
+    for name in hearth_server::handlers::IMPLEMENTED
+        .iter()
+        .filter(|n| n.starts_with("user/"))
+    {
+        let (status, ct, body) =
+            get(&s.url(&format!("/api/1.3/{name}.php?session_token={token}"))).await;
+        assert_eq!(ct, "text/xml", "{name}");
+        assert!(
+            body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><action>"),
+            "{name}: {body}"
+        );
+        assert!(
+            body.contains(&format!("<action>{name}</action>")),
+            "{name}: {body}"
+        );
+        let ok = body.contains("<result>Success</result>");
+        assert_eq!(ok, status == 200, "{name}: {status} {body}");
+        if !ok {
+            assert!(
+                body.contains("<error>") && body.contains("<message>"),
+                "{name}: {body}"
+            );
+        }
+    }
+}

@@ -46,6 +46,14 @@ impl TestServer {
         TestServer::start_with(f, TlsMode::Off).await
     }
 
+    /// A second server process on the same PostgreSQL database as `other` (scale-out).
+    pub async fn second_node(other: &TestServer) -> TestServer {
+        let db = hearth_store::Db::connect(&other.db_url())
+            .await
+            .expect("second node db");
+        TestServer::serve(Core::new(db, test_settings()), TlsMode::Off, None, None).await
+    }
+
     pub async fn start_with(f: impl FnOnce(&mut Settings), tls: TlsMode) -> TestServer {
         let mut settings = test_settings();
         f(&mut settings);
@@ -66,6 +74,15 @@ impl TestServer {
         core.create_user(EMAIL, PASSWORD, "Alice", "Liddell", false)
             .await
             .expect("test user");
+        TestServer::serve(core, tls, sqlite_dir, pg).await
+    }
+
+    async fn serve(
+        core: Core,
+        tls: TlsMode,
+        sqlite_dir: Option<tempfile::TempDir>,
+        pg: Option<TestDbGuard>,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let tls = match tls {
             TlsMode::SelfSigned { .. } => TlsMode::SelfSigned {
