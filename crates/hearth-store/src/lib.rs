@@ -20,6 +20,7 @@ pub mod row_cache;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tree;
 
 pub use db::Db;
 pub use dialect::{now_us, Dialect};

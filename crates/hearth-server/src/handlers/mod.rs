@@ -32,43 +32,40 @@ impl Ctx<'_> {
 
 pub type Reply = Result<Obj, ApiError>;
 
+/// Declares a group's implemented calls: `IMPLEMENTED` (its `group/call` names) and
+/// `dispatch`, which runs the handler module of the same name.
 macro_rules! calls {
     ($($name:literal => $module:path,)*) => {
-        /// Every call that has a handler, as `group/call`.
+        /// Every call of this group that has a handler, as `group/call`.
         pub const IMPLEMENTED: &[&str] = &[$($name),*];
 
-        /// Runs the handler of `name`; a call of the table without a handler is 253.
-        pub async fn dispatch(name: &str, cx: &Ctx<'_>) -> Reply {
+        /// Runs the handler of `name`; a call without a handler is 253.
+        pub async fn dispatch(name: &str, cx: &$crate::handlers::Ctx<'_>) -> $crate::handlers::Reply {
             match name {
                 $($name => { use $module as m; m::handle(cx).await })*
-                _ => Err(ApiError::new(codes::UNKNOWN_API)),
+                _ => Err(hearth_api::errors::ApiError::new(hearth_api::errors::codes::UNKNOWN_API)),
             }
         }
     };
 }
+pub(crate) use calls;
 
-calls! {
-    "system/get_editable_media" => system::get_editable_media,
-    "system/get_info" => system::get_info,
-    "system/get_limits" => system::get_limits,
-    "system/get_mime_types" => system::get_mime_types,
-    "system/get_status" => system::get_status,
-    "system/get_supported_media" => system::get_supported_media,
-    "system/get_version" => system::get_version,
-    "user/accept_tos" => user::accept_tos,
-    "user/destroy_action_token" => user::destroy_action_token,
-    "user/fetch_tos" => user::fetch_tos,
-    "user/get_action_token" => user::get_action_token,
-    "user/get_avatar" => user::get_avatar,
-    "user/get_devices" => user::get_devices,
-    "user/get_info" => user::get_info,
-    "user/get_limits" => user::get_limits,
-    "user/get_session_token" => user::get_session_token,
-    "user/get_settings" => user::get_settings,
-    "user/register" => user::register,
-    "user/renew_session_token" => user::renew_session_token,
-    "user/set_avatar" => user::set_avatar,
-    "user/set_settings" => user::set_settings,
-    "user/update" => user::update,
-    "user/upgrade_session_token" => user::upgrade_session_token,
+/// The groups that have handlers, each with its `IMPLEMENTED` list.
+const GROUPS: &[(&str, &[&str])] = &[("system", system::IMPLEMENTED), ("user", user::IMPLEMENTED)];
+
+/// Every call that has a handler, as `group/call` (docs/calls.md derives from it).
+pub fn implemented() -> Vec<&'static str> {
+    GROUPS
+        .iter()
+        .flat_map(|(_, calls)| calls.iter().copied())
+        .collect()
+}
+
+/// Runs the handler of `name` (`group/call`); a call of the table without a handler is 253.
+pub async fn dispatch(name: &str, cx: &Ctx<'_>) -> Reply {
+    match name.split_once('/').map(|(g, _)| g) {
+        Some("system") => system::dispatch(name, cx).await,
+        Some("user") => user::dispatch(name, cx).await,
+        _ => Err(ApiError::new(codes::UNKNOWN_API)),
+    }
 }

@@ -17,6 +17,25 @@ pub mod set_settings;
 pub mod update;
 pub mod upgrade_session_token;
 
+super::calls! {
+    "user/accept_tos" => accept_tos,
+    "user/destroy_action_token" => destroy_action_token,
+    "user/fetch_tos" => fetch_tos,
+    "user/get_action_token" => get_action_token,
+    "user/get_avatar" => get_avatar,
+    "user/get_devices" => get_devices,
+    "user/get_info" => get_info,
+    "user/get_limits" => get_limits,
+    "user/get_session_token" => get_session_token,
+    "user/get_settings" => get_settings,
+    "user/register" => register,
+    "user/renew_session_token" => renew_session_token,
+    "user/set_avatar" => set_avatar,
+    "user/set_settings" => set_settings,
+    "user/update" => update,
+    "user/upgrade_session_token" => upgrade_session_token,
+}
+
 use hearth_api::response::Obj;
 use hearth_core::sessions::IssuedToken;
 
