@@ -413,7 +413,7 @@ impl Core {
         if let Some(p) = req.password {
             let keep = match &caller.credential {
                 Credential::Session { token_hash, .. } => Some(token_hash.as_str()),
-                Credential::Action { .. } => None,
+                Credential::Action { .. } | Credential::Internal => None,
             };
             self.set_password(user.id, p, keep).await?;
         }

@@ -4,11 +4,14 @@
 //! unexpected failures are logged here and surface as 100 (`ERROR_INTERNAL`).
 
 pub mod accounts;
+pub mod device;
+pub mod files;
 pub mod ratelimit;
 pub mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod time_fmt;
+pub mod tree;
 
 use std::sync::Arc;
 
@@ -30,10 +33,12 @@ struct Inner {
     /// The in-memory session table of the single-process SQLite mode; `None` on PostgreSQL,
     /// where several nodes share sessions through the database.
     sessions: Option<Arc<session_cache::SessionCache>>,
+    /// Where file contents live (content-addressed by SHA-256).
+    blobs: Arc<dyn hearth_store::blob::BlobStore>,
 }
 
 impl Core {
-    pub fn new(db: Db, settings: Settings) -> Core {
+    pub fn new(db: Db, settings: Settings, blobs: Arc<dyn hearth_store::blob::BlobStore>) -> Core {
         let sessions = (db.dialect() == hearth_store::Dialect::Sqlite)
             .then(|| session_cache::SessionCache::new(db.clone()));
         Core {
@@ -42,8 +47,13 @@ impl Core {
                 settings,
                 rate: ratelimit::RateLimiter::default(),
                 sessions,
+                blobs,
             }),
         }
+    }
+
+    pub(crate) fn blob_store(&self) -> &Arc<dyn hearth_store::blob::BlobStore> {
+        &self.inner.blobs
     }
 
     pub(crate) fn session_cache(&self) -> Option<&Arc<session_cache::SessionCache>> {

@@ -54,8 +54,21 @@ pub struct Caller {
     pub credential: Credential,
 }
 
+impl Caller {
+    /// The owner acting through the server itself (uploads finishing, admin work): no token.
+    pub fn owner(user_id: i64) -> Caller {
+        Caller {
+            user_id,
+            app_id: 0,
+            credential: Credential::Internal,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Credential {
+    /// The server acting for the owner; never comes from a request.
+    Internal,
     Session {
         version: u8,
         token_hash: String,
@@ -463,7 +476,9 @@ impl Core {
         match &caller.credential {
             Credential::Session { version: 1, .. } => {}
             Credential::Session { .. } => return Err(ApiError::new(codes::TOKEN_ALREADY_UPGRADED)),
-            Credential::Action { .. } => return Err(ApiError::new(codes::INVALID_TOKEN)),
+            Credential::Action { .. } | Credential::Internal => {
+                return Err(ApiError::new(codes::INVALID_TOKEN))
+            }
         }
         let user = self.user(caller.user_id).await?;
         self.issue_token(&user, caller.app_id, 2).await

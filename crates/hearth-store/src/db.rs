@@ -149,6 +149,11 @@ impl Db {
         self.users.as_deref()
     }
 
+    /// A connection from the read pool, for several reads in a row.
+    pub async fn acquire(&self) -> Result<crate::PooledConn> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// The pool for statements that write (see the `writer` field).
     pub fn writer(&self) -> &AnyPool {
         &self.writer

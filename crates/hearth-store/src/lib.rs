@@ -22,6 +22,11 @@ pub mod schema;
 pub mod testing;
 pub mod tree;
 
-pub use db::Db;
+pub use db::{Db, WriteTx};
+
+/// A database connection (a [`WriteTx`] derefs to one); tree functions take it.
+pub type Conn = sqlx::AnyConnection;
+/// A connection borrowed from the read pool.
+pub type PooledConn = sqlx::pool::PoolConnection<sqlx::Any>;
 pub use dialect::{now_us, Dialect};
 pub use error::{Result, StoreError};

@@ -93,7 +93,12 @@ async fn open_core(config: &Config) -> anyhow::Result<Core> {
         Some(url) => hearth_store::Db::connect(url).await?,
         None => hearth_store::Db::open_data_dir(&config.data_dir()).await?,
     };
-    Ok(Core::new(db, config.settings()?))
+    let blobs = hearth_store::blob::LocalBlobStore::new(config.data_dir().join("blobs"))?;
+    Ok(Core::new(
+        db,
+        config.settings()?,
+        std::sync::Arc::new(blobs),
+    ))
 }
 
 fn init_logging(filter: &str) {

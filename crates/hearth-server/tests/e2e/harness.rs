@@ -22,6 +22,7 @@ pub struct TestServer {
     task: tokio::task::JoinHandle<()>,
     _sqlite_dir: Option<tempfile::TempDir>,
     _pg: Option<TestDbGuard>,
+    _blobs: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestServer {
@@ -51,7 +52,8 @@ impl TestServer {
         let db = hearth_store::Db::connect(&other.db_url())
             .await
             .expect("second node db");
-        TestServer::serve(Core::new(db, test_settings()), TlsMode::Off, None, None).await
+        let core = Core::new(db, test_settings(), other.core.blobs().clone());
+        TestServer::serve(core, TlsMode::Off, None, None).await
     }
 
     pub async fn start_with(f: impl FnOnce(&mut Settings), tls: TlsMode) -> TestServer {
@@ -69,12 +71,16 @@ impl TestServer {
                 (db, Some(dir), None)
             }
         };
-        let core = Core::new(db, settings);
+        let blobs = tempfile::tempdir().unwrap();
+        let store = hearth_store::blob::LocalBlobStore::new(blobs.path()).unwrap();
+        let core = Core::new(db, settings, std::sync::Arc::new(store));
         core.bootstrap().await.expect("bootstrap");
         core.create_user(EMAIL, PASSWORD, "Alice", "Liddell", false)
             .await
             .expect("test user");
-        TestServer::serve(core, tls, sqlite_dir, pg).await
+        let mut server = TestServer::serve(core, tls, sqlite_dir, pg).await;
+        server._blobs = Some(blobs);
+        server
     }
 
     async fn serve(
@@ -110,6 +116,7 @@ impl TestServer {
             task,
             _sqlite_dir: sqlite_dir,
             _pg: pg,
+            _blobs: None,
         }
     }
 
