@@ -8,7 +8,8 @@
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::{FolderKey, QuickKey};
-use hearth_store::tree::{self, FileChange, FileRow, FolderChange, FolderRow, NewFile, NewFolder};
+use hearth_store::tree::{self, FileChange, FolderChange, NewFile, NewFolder};
+pub use hearth_store::tree::{FileRow, FolderRow, Order, Page};
 use hearth_store::{Conn as AnyConnection, PooledConn, StoreError, WriteTx};
 
 use crate::sessions::Caller;

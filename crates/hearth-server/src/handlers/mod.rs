@@ -2,6 +2,10 @@
 //! `user/get_info`. A handler takes the context, calls the core, and returns the response body.
 //! The `calls!` table below is the only list of implemented calls (docs/calls.md derives from it).
 
+pub mod device;
+pub mod entries;
+pub mod file;
+pub mod folder;
 pub mod system;
 pub mod user;
 
@@ -51,7 +55,13 @@ macro_rules! calls {
 pub(crate) use calls;
 
 /// The groups that have handlers, each with its `IMPLEMENTED` list.
-const GROUPS: &[(&str, &[&str])] = &[("system", system::IMPLEMENTED), ("user", user::IMPLEMENTED)];
+const GROUPS: &[(&str, &[&str])] = &[
+    ("device", device::IMPLEMENTED),
+    ("file", file::IMPLEMENTED),
+    ("folder", folder::IMPLEMENTED),
+    ("system", system::IMPLEMENTED),
+    ("user", user::IMPLEMENTED),
+];
 
 /// Every call that has a handler, as `group/call` (docs/calls.md derives from it).
 pub fn implemented() -> Vec<&'static str> {
@@ -64,6 +74,9 @@ pub fn implemented() -> Vec<&'static str> {
 /// Runs the handler of `name` (`group/call`); a call of the table without a handler is 253.
 pub async fn dispatch(name: &str, cx: &Ctx<'_>) -> Reply {
     match name.split_once('/').map(|(g, _)| g) {
+        Some("device") => device::dispatch(name, cx).await,
+        Some("file") => file::dispatch(name, cx).await,
+        Some("folder") => folder::dispatch(name, cx).await,
         Some("system") => system::dispatch(name, cx).await,
         Some("user") => user::dispatch(name, cx).await,
         _ => Err(ApiError::new(codes::UNKNOWN_API)),

@@ -4,7 +4,10 @@
 mod harness;
 
 mod auth;
+mod device;
 mod docs;
+mod file;
+mod folder;
 mod listener;
 mod system;
 mod tidy;

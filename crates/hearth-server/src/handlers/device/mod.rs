@@ -1,0 +1,3 @@
+//! The device group (device 0, the cloud).
+
+super::calls! {}

@@ -1,0 +1,92 @@
+//! The folder and file objects every tree call answers with (spec/folder.md "Shared object",
+//! spec/file.md "file info"), built once here so all calls agree.
+
+use hearth_api::response::Obj;
+use hearth_core::time_fmt;
+use hearth_core::tree::{wire_key, FileRow, FolderRow, DELETED, LIVE};
+
+use super::system::media::MIME_TABLE;
+
+/// `permissions`: owners read and write; others (public items) read.
+pub fn permissions(owner: bool) -> Obj {
+    if owner {
+        Obj::new()
+            .str("value", "2")
+            .str("explicit", "0")
+            .str("read", "1")
+            .str("write", "1")
+    } else {
+        Obj::new()
+            .str("value", "1")
+            .str("explicit", "0")
+            .str("read", "1")
+            .str("write", "0")
+    }
+}
+
+/// MIME type, filetype category, viewer and editor ids of a file name.
+pub fn media_of(name: &str) -> (&'static str, &'static str, u8, u8) {
+    let ext = hearth_core::tree::extension(name);
+    MIME_TABLE
+        .iter()
+        .find(|m| m.extension == ext)
+        .map_or(("application/octet-stream", "unknown", 0, 0), |m| {
+            (m.mimetype, m.filetype, m.view, m.edit)
+        })
+}
+
+/// A folder entry (listing form). `counts` = live direct children (folders, files).
+pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64)) -> Obj {
+    let mut o = Obj::new()
+        .str("folderkey", wire_key(f))
+        .str("name", f.name.clone())
+        .str("description", f.description.clone())
+        .str("tags", f.tags.clone())
+        .str("privacy", f.privacy.clone())
+        .str("created", time_fmt::date_time(f.created_us))
+        .num("revision", f.revision)
+        .str("flag", "0")
+        .obj("permissions", permissions(owner))
+        .num("file_count", counts.1)
+        .num("folder_count", counts.0)
+        .str("dropbox_enabled", "no");
+    if f.trash_state != LIVE {
+        o = o.str("delete_date", time_fmt::date_time(f.delete_us));
+    }
+    o.str("created_utc", time_fmt::date_time_utc(f.created_us))
+}
+
+/// A file entry (listing form, also the base of `file_info`).
+pub fn file_entry(f: &FileRow, owner: bool) -> Obj {
+    let (mimetype, filetype, view, edit) = media_of(&f.name);
+    let mut o = Obj::new()
+        .str("quickkey", f.quickkey.clone())
+        .str("hash", f.hash.clone())
+        .str("filename", f.name.clone())
+        .str("description", f.description.clone())
+        .num("size", f.size)
+        .str("privacy", f.privacy.clone())
+        .str("created", time_fmt::date_time(f.created_us))
+        .yes_no("password_protected", !f.password_hash.is_empty())
+        .str("mimetype", mimetype)
+        .str("filetype", filetype)
+        .num("view", view as u64)
+        .num("edit", edit as u64)
+        .num("revision", f.revision)
+        .str("flag", "0")
+        .obj("permissions", permissions(owner))
+        .num("downloads", f.downloads)
+        .str("views", "0");
+    if f.trash_state == DELETED || f.trash_state != LIVE {
+        o = o.str("delete_date", time_fmt::date_time(f.delete_us));
+    }
+    o.str("created_utc", time_fmt::date_time_utc(f.created_us))
+}
+
+/// `new_device_revision` and its pre-1.3 name `device_revision`, when the revision changed.
+pub fn with_revision(o: Obj, rev: Option<i64>) -> Obj {
+    match rev {
+        Some(r) => o.num("new_device_revision", r).num("device_revision", r),
+        None => o,
+    }
+}

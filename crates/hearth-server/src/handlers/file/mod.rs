@@ -1,0 +1,3 @@
+//! The file group.
+
+super::calls! {}

@@ -1,0 +1,3 @@
+//! The folder group.
+
+super::calls! {}
