@@ -12,7 +12,7 @@ from mediafire.client import Folder, MediaFireClient, ResourceNotFoundError
 
 @pytest.fixture
 def client(mf_api, server):
-    c = MediaFireClient(_api=mf_api)
+    c = MediaFireClient(_api=lambda: mf_api)
     c.login(email=server.email, password=server.password, app_id=server.app_id)
     return c
 

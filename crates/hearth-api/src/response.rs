@@ -222,6 +222,7 @@ pub static SINGULARS: &[(&str, &str)] = &[
     ("extensions", "extension"),
     ("file_infos", "file_info"),
     ("file_versions", "file_version"),
+    ("folder_depths", "folder_depth"),
     ("files", "file"),
     ("folder_infos", "folder_info"),
     ("folders", "folder"),

@@ -29,7 +29,10 @@ pub struct Changes {
 /// `(revision, upper]` with `upper = (floor((revision + 1) / block) + 1) * block`, capped at the
 /// current revision (spec/device.md: what the C++ SDK's loop assumes).
 pub fn window(revision: i64, block: i64, current: i64) -> (i64, i64) {
-    let upper = ((revision + 1) / block + 1) * block;
+    // Saturating: a client may send any revision up to i64::MAX.
+    let upper = (revision.saturating_add(1) / block)
+        .saturating_add(1)
+        .saturating_mul(block);
     (revision, upper.min(current))
 }
 
@@ -182,5 +185,6 @@ mod tests {
         assert_eq!(super::window(499, 500, 9999), (499, 1000));
         assert_eq!(super::window(500, 500, 9999), (500, 1000));
         assert_eq!(super::window(10, 500, 10), (10, 10));
+        assert_eq!(super::window(i64::MAX, 500, 10), (i64::MAX, 10));
     }
 }

@@ -403,9 +403,13 @@ impl Core {
         caller: &Caller,
         keys: &[&str],
     ) -> Result<NewRevision, ApiError> {
-        let mut rows = Vec::new();
+        let mut rows: Vec<FileRow> = Vec::new();
         for k in keys {
-            rows.push(self.file_for_write(caller, Some(k), None).await?);
+            let f = self.file_for_write(caller, Some(k), None).await?;
+            // A key listed twice is purged once (its references are released once).
+            if !rows.iter().any(|r| r.id == f.id) {
+                rows.push(f);
+            }
         }
         let mut tx = self.db().begin_write().await.map_err(db_err)?;
         let rev = tree::next_revision(&mut tx, caller.user_id)
@@ -434,7 +438,8 @@ impl Core {
                 .await
                 .map_err(db_err)?;
         }
-        tree::insert_tombstone(tx, user_id, "file", &f.quickkey, "", rev)
+        let parent = crate::tree::tombstone_parent(tx, Some(f.folder_id), f.trash_state).await?;
+        tree::insert_tombstone(tx, user_id, "file", &f.quickkey, &parent, rev)
             .await
             .map_err(db_err)?;
         tree::delete_file(tx, f.id).await.map_err(db_err)?;

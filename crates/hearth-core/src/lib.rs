@@ -5,7 +5,9 @@
 
 pub mod accounts;
 pub mod device;
+pub mod file_query;
 pub mod files;
+pub mod folder_query;
 pub mod ratelimit;
 pub mod session_cache;
 pub mod sessions;

@@ -610,6 +610,11 @@ impl Core {
             .await
             .map_err(db_err)?;
         for row in rows {
+            // Re-read: an earlier folder of the list may have carried this one along (depth).
+            let row = tree::folder_by_id(&mut tx, row.id)
+                .await
+                .map_err(db_err)?
+                .unwrap_or(row);
             // Into itself or below itself: 115.
             let dest_line = tree::ancestors(&mut tx, dest.id).await.map_err(db_err)?;
             if dest.id == row.id || dest_line.iter().any(|a| a.id == row.id) {
@@ -796,12 +801,14 @@ impl Core {
         for f in &files {
             self.release_file_content(tx, f).await?;
             freed += f.size;
-            tree::insert_tombstone(tx, user_id, "file", &f.quickkey, "", rev)
+            let parent = tombstone_parent(tx, Some(f.folder_id), f.trash_state).await?;
+            tree::insert_tombstone(tx, user_id, "file", &f.quickkey, &parent, rev)
                 .await
                 .map_err(db_err)?;
         }
         for f in &folders {
-            tree::insert_tombstone(tx, user_id, "folder", &f.folderkey, "", rev)
+            let parent = tombstone_parent(tx, f.parent_id, f.trash_state).await?;
+            tree::insert_tombstone(tx, user_id, "folder", &f.folderkey, &parent, rev)
                 .await
                 .map_err(db_err)?;
         }
@@ -991,6 +998,25 @@ async fn touch_folder_id(tx: &mut AnyConnection, id: i64, rev: i64) -> Result<()
     tree::update_folder(tx, id, rev, &FolderChange::default())
         .await
         .map_err(db_err)
+}
+
+/// The `parent_folderkey` a purged item's tombstone reports, as device/get_changes reports
+/// live items: `trash` for an item deleted on its own, empty for the root, else the folder key.
+pub(crate) async fn tombstone_parent(
+    tx: &mut AnyConnection,
+    parent_id: Option<i64>,
+    trash_state: i64,
+) -> Result<String, ApiError> {
+    if trash_state == DELETED {
+        return Ok(TRASH_KEY.into());
+    }
+    let Some(pid) = parent_id else {
+        return Ok(String::new());
+    };
+    Ok(match tree::folder_by_id(tx, pid).await.map_err(db_err)? {
+        Some(p) if !p.is_root() => p.folderkey,
+        _ => String::new(),
+    })
 }
 
 /// A folder's key on the wire (`myfiles` for the root).

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use hearth_api::calls::{parse_api_path, AuthKind, CallSpec};
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::{self, Envelope, Format, Obj, Outcome};
@@ -100,7 +100,15 @@ async fn handle(state: &AppState, req: Request) -> Response {
         caller: caller.as_ref(),
         base_url,
     };
-    let result = handlers::dispatch(&action, &cx).await;
+    // A panic in a handler is a bug, but the client still gets an envelope (100) and the
+    // connection survives; the token's claim is released unrotated below.
+    let result = std::panic::AssertUnwindSafe(handlers::dispatch(&action, &cx))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(call = %action, "handler panicked");
+            Err(ApiError::new(codes::INTERNAL))
+        });
     let new_key = match &caller {
         Some(c) => core.finish(c, result.is_ok()).await,
         None => false,

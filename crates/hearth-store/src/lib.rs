@@ -21,6 +21,7 @@ pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tree;
+pub mod tree_query;
 
 pub use db::{Db, WriteTx};
 

@@ -3,7 +3,7 @@
 
 use hearth_api::response::Obj;
 use hearth_core::time_fmt;
-use hearth_core::tree::{wire_key, FileRow, FolderRow, DELETED, LIVE};
+use hearth_core::tree::{wire_key, FileRow, FolderRow, DELETED};
 
 use super::system::media::MIME_TABLE;
 
@@ -50,7 +50,8 @@ pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64)) -> Obj {
         .num("file_count", counts.1)
         .num("folder_count", counts.0)
         .str("dropbox_enabled", "no");
-    if f.trash_state != LIVE {
+    // Only the top of a trashed subtree has a deletion time of its own.
+    if f.trash_state == DELETED {
         o = o.str("delete_date", time_fmt::date_time(f.delete_us));
     }
     o.str("created_utc", time_fmt::date_time_utc(f.created_us))
@@ -77,7 +78,7 @@ pub fn file_entry(f: &FileRow, owner: bool) -> Obj {
         .obj("permissions", permissions(owner))
         .num("downloads", f.downloads)
         .str("views", "0");
-    if f.trash_state == DELETED || f.trash_state != LIVE {
+    if f.trash_state == DELETED {
         o = o.str("delete_date", time_fmt::date_time(f.delete_us));
     }
     o.str("created_utc", time_fmt::date_time_utc(f.created_us))

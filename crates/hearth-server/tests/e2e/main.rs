@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod authz_matrix;
 mod device;
 mod docs;
 mod file;

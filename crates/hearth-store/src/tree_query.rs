@@ -1,0 +1,342 @@
+//! Read-only tree queries with filters: folder listings restricted by privacy, file extension or
+//! an excluded folder (folder/get_content, folder/get_siblings), and the name/description
+//! search of a subtree (folder/search). Same rules as [`crate::tree`]: one SQL text for both
+//! databases, `$N` placeholders, names ordered bytewise, ASCII-case-insensitive matching
+//! through [`crate::Dialect::ilike`].
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
+
+use crate::dialect::{like_contains, like_escape};
+use crate::tree::{FileRow, FolderRow, Order, Page};
+use crate::{Db, Result};
+
+// The column lists and decoders mirror `tree.rs` (whose own are private to it).
+const FOLDER_COLS: &str = "id, user_id, folderkey, parent_id, name, description, tags, privacy, \
+     created_us, mtime_us, revision, trash_state, delete_us, depth";
+const FILE_COLS: &str = "id, user_id, quickkey, folder_id, name, description, privacy, \
+     password_hash, created_us, mtime_us, revision, trash_state, delete_us, hash, size, downloads";
+
+fn folder_row(r: &AnyRow) -> Result<FolderRow> {
+    Ok(FolderRow {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        folderkey: r.try_get(2)?,
+        parent_id: r.try_get(3)?,
+        name: r.try_get(4)?,
+        description: r.try_get(5)?,
+        tags: r.try_get(6)?,
+        privacy: r.try_get(7)?,
+        created_us: r.try_get(8)?,
+        mtime_us: r.try_get(9)?,
+        revision: r.try_get(10)?,
+        trash_state: r.try_get(11)?,
+        delete_us: r.try_get(12)?,
+        depth: r.try_get(13)?,
+    })
+}
+
+fn file_row(r: &AnyRow) -> Result<FileRow> {
+    Ok(FileRow {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        quickkey: r.try_get(2)?,
+        folder_id: r.try_get(3)?,
+        name: r.try_get(4)?,
+        description: r.try_get(5)?,
+        privacy: r.try_get(6)?,
+        password_hash: r.try_get(7)?,
+        created_us: r.try_get(8)?,
+        mtime_us: r.try_get(9)?,
+        revision: r.try_get(10)?,
+        trash_state: r.try_get(11)?,
+        delete_us: r.try_get(12)?,
+        hash: r.try_get(13)?,
+        size: r.try_get(14)?,
+        downloads: r.try_get(15)?,
+    })
+}
+
+/// Extra conditions on a listing or a search.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ItemFilter<'a> {
+    /// Only items with this privacy (`public` / `private`).
+    pub privacy: Option<&'a str>,
+    /// Files only: the name ends in `.ext` (ASCII case ignored) for one of these extensions.
+    /// An empty list matches nothing.
+    pub extensions: Option<&'a [String]>,
+    /// Folders only: leave this folder out (a folder's siblings).
+    pub exclude_folder: Option<i64>,
+}
+
+/// A bound value of a query built at run time.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL conditions with their arguments, numbered from `first`.
+struct Conditions {
+    sql: String,
+    args: Vec<Arg>,
+    first: usize,
+}
+
+impl Conditions {
+    fn new(first: usize) -> Conditions {
+        Conditions {
+            sql: String::new(),
+            args: Vec::new(),
+            first,
+        }
+    }
+
+    /// The next placeholder, bound to `arg`.
+    fn param(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.first + self.args.len() - 1)
+    }
+
+    fn and(&mut self, cond: &str) {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(cond);
+    }
+
+    fn filter(&mut self, db: &Db, f: &ItemFilter<'_>, is_files: bool) {
+        if let Some(p) = f.privacy {
+            let ph = self.param(Arg::Text(p.to_string()));
+            self.and(&format!("privacy = {ph}"));
+        }
+        if is_files {
+            if let Some(exts) = f.extensions {
+                let mut any = Vec::new();
+                for e in exts {
+                    let ph = self.param(Arg::Text(format!("%.{}", like_escape(e))));
+                    any.push(db.dialect().ilike("name", &ph));
+                }
+                if any.is_empty() {
+                    self.and("1 = 0");
+                } else {
+                    self.and(&format!("({})", any.join(" OR ")));
+                }
+            }
+        } else if let Some(id) = f.exclude_folder {
+            let ph = self.param(Arg::Int(id));
+            self.and(&format!("id <> {ph}"));
+        }
+    }
+
+    /// Every word occurs in the name or the description.
+    fn words(&mut self, db: &Db, words: &[String]) {
+        for w in words {
+            let ph = self.param(Arg::Text(like_contains(w)));
+            self.and(&format!(
+                "({} OR {})",
+                db.dialect().ilike("name", &ph),
+                db.dialect().ilike("description", &ph)
+            ));
+        }
+    }
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Int(i) => q.bind(i),
+            Arg::Text(t) => q.bind(t),
+        };
+    }
+    q
+}
+
+fn order_clause(db: &Db, order: Order, descending: bool, is_files: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let col = match order {
+        Order::Created => "created_us".to_string(),
+        Order::Size if is_files => "size".to_string(),
+        Order::Downloads if is_files => "downloads".to_string(),
+        // Folders have no size or download count: they sort by name.
+        _ => db.dialect().order_by_name("name"),
+    };
+    format!("ORDER BY {col} {dir}, id {dir}")
+}
+
+/// One page of a folder's live child folders, with [`ItemFilter`] conditions.
+pub async fn list_child_folders_where(
+    db: &Db,
+    conn: &mut AnyConnection,
+    parent_id: i64,
+    page: &Page,
+    filter: &ItemFilter<'_>,
+) -> Result<Vec<FolderRow>> {
+    let mut c = Conditions::new(4);
+    if page.public_only {
+        c.and("privacy = 'public'");
+    }
+    c.filter(db, filter, false);
+    let sql = format!(
+        "SELECT {FOLDER_COLS} FROM folders WHERE parent_id = $1 AND trash_state = 0{} {} \
+         LIMIT $2 OFFSET $3",
+        c.sql,
+        order_clause(db, page.order, page.descending, false)
+    );
+    let q = sqlx::query(&sql)
+        .bind(parent_id)
+        .bind(page.limit)
+        .bind(page.offset);
+    let rows = bind_all(q, c.args).fetch_all(&mut *conn).await?;
+    rows.iter().map(folder_row).collect()
+}
+
+/// One page of a folder's live files, with [`ItemFilter`] conditions.
+pub async fn list_child_files_where(
+    db: &Db,
+    conn: &mut AnyConnection,
+    folder_id: i64,
+    page: &Page,
+    filter: &ItemFilter<'_>,
+) -> Result<Vec<FileRow>> {
+    let mut c = Conditions::new(4);
+    if page.public_only {
+        c.and("privacy = 'public'");
+    }
+    c.filter(db, filter, true);
+    let sql = format!(
+        "SELECT {FILE_COLS} FROM files WHERE folder_id = $1 AND trash_state = 0{} {} \
+         LIMIT $2 OFFSET $3",
+        c.sql,
+        order_clause(db, page.order, page.descending, true)
+    );
+    let q = sqlx::query(&sql)
+        .bind(folder_id)
+        .bind(page.limit)
+        .bind(page.offset);
+    let rows = bind_all(q, c.args).fetch_all(&mut *conn).await?;
+    rows.iter().map(file_row).collect()
+}
+
+/// A search below one folder.
+pub struct Search<'a> {
+    /// The folder searched in (itself never a result).
+    pub folder_id: i64,
+    /// Words that must all occur in the name or the description (ASCII case ignored).
+    pub words: &'a [String],
+    /// Descend only through public folders and return only public items (anyone but the owner).
+    pub public_only: bool,
+    pub filter: ItemFilter<'a>,
+    pub folders: bool,
+    pub files: bool,
+    /// At most this many folders and this many files.
+    pub limit: i64,
+}
+
+/// Live folders and files below `folder_id` (any depth, reached through live folders) that
+/// match, each list ordered by name bytewise.
+pub async fn search_subtree(
+    db: &Db,
+    conn: &mut AnyConnection,
+    s: &Search<'_>,
+) -> Result<(Vec<FolderRow>, Vec<FileRow>)> {
+    let public = if s.public_only {
+        " AND f.privacy = 'public'"
+    } else {
+        ""
+    };
+    let sub = format!(
+        "WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = $1 \
+         UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id \
+         WHERE f.trash_state = 0{public})"
+    );
+    let mut folders = Vec::new();
+    let mut files = Vec::new();
+    if s.folders {
+        let mut c = Conditions::new(3);
+        if s.public_only {
+            c.and("privacy = 'public'");
+        }
+        c.filter(db, &s.filter, false);
+        c.words(db, s.words);
+        let sql = format!(
+            "{sub} SELECT {FOLDER_COLS} FROM folders WHERE id IN (SELECT id FROM sub) AND id <> $1 \
+             AND trash_state = 0{} ORDER BY {}, id LIMIT $2",
+            c.sql,
+            db.dialect().order_by_name("name")
+        );
+        let q = sqlx::query(&sql).bind(s.folder_id).bind(s.limit);
+        for r in bind_all(q, c.args).fetch_all(&mut *conn).await? {
+            folders.push(folder_row(&r)?);
+        }
+    }
+    if s.files {
+        let mut c = Conditions::new(3);
+        if s.public_only {
+            c.and("privacy = 'public'");
+        }
+        c.filter(db, &s.filter, true);
+        c.words(db, s.words);
+        let sql = format!(
+            "{sub} SELECT {FILE_COLS} FROM files WHERE folder_id IN (SELECT id FROM sub) \
+             AND trash_state = 0{} ORDER BY {}, id LIMIT $2",
+            c.sql,
+            db.dialect().order_by_name("name")
+        );
+        let q = sqlx::query(&sql).bind(s.folder_id).bind(s.limit);
+        for r in bind_all(q, c.args).fetch_all(&mut *conn).await? {
+            files.push(file_row(&r)?);
+        }
+    }
+    Ok((folders, files))
+}
+
+/// Live direct children of a folder: (folders, files); public ones only with `public_only`.
+pub async fn count_children_visible(
+    conn: &mut AnyConnection,
+    folder_id: i64,
+    public_only: bool,
+) -> Result<(i64, i64)> {
+    let public = if public_only {
+        " AND privacy = 'public'"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM folders WHERE parent_id = $1 AND trash_state = 0{public}), \
+                (SELECT COUNT(*) FROM files WHERE folder_id = $1 AND trash_state = 0{public})"
+    );
+    let row = sqlx::query(&sql)
+        .bind(folder_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?))
+}
+
+/// Recursive totals below a folder, reached through live folders: (folders, files, bytes).
+/// With `public_only`, only through public folders and counting public files.
+pub async fn subtree_totals_visible(
+    conn: &mut AnyConnection,
+    folder_id: i64,
+    public_only: bool,
+) -> Result<(i64, i64, i64)> {
+    let (folders, files) = if public_only {
+        (" AND f.privacy = 'public'", " AND privacy = 'public'")
+    } else {
+        ("", "")
+    };
+    let sql = format!(
+        "WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = $1 \
+         UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id \
+         WHERE f.trash_state = 0{folders}) SELECT \
+           (SELECT COUNT(*) FROM sub WHERE id <> $1), \
+           (SELECT COUNT(*) FROM files WHERE folder_id IN (SELECT id FROM sub) AND trash_state = 0{files}), \
+           (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
+            WHERE folder_id IN (SELECT id FROM sub) AND trash_state = 0{files})"
+    );
+    let row = sqlx::query(&sql)
+        .bind(folder_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+}
