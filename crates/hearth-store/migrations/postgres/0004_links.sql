@@ -1,0 +1,2 @@
+-- Placeholder: filled by the one-time-key / filedrop work.
+SELECT 1;

@@ -1,0 +1,2 @@
+-- Placeholder: filled by the asynchronous job queue work.
+SELECT 1;
