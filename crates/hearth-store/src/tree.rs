@@ -424,38 +424,58 @@ pub async fn update_folder(
     revision: i64,
     c: &FolderChange<'_>,
 ) -> Result<()> {
+    update_row(
+        conn,
+        "folders",
+        id,
+        revision,
+        &[
+            ("name", c.name),
+            ("description", c.description),
+            ("privacy", c.privacy),
+        ],
+        &[
+            ("mtime_us", c.mtime_us),
+            ("parent_id", c.parent_id),
+            ("depth", c.depth),
+            ("trash_state", c.trash_state),
+            ("delete_us", c.delete_us),
+        ],
+    )
+    .await
+}
+
+/// `UPDATE table SET revision = …, <the Some columns> WHERE id = …` (NotFound when no row).
+async fn update_row(
+    conn: &mut AnyConnection,
+    table: &str,
+    id: i64,
+    revision: i64,
+    texts: &[(&str, Option<&str>)],
+    ints: &[(&str, Option<i64>)],
+) -> Result<()> {
     let mut sets = vec!["revision = $2".to_string()];
-    let mut texts: Vec<&str> = Vec::new();
-    let mut ints: Vec<i64> = Vec::new();
+    let texts: Vec<(&str, &str)> = texts
+        .iter()
+        .filter_map(|(c, v)| v.map(|v| (*c, v)))
+        .collect();
+    let ints: Vec<(&str, i64)> = ints
+        .iter()
+        .filter_map(|(c, v)| v.map(|v| (*c, v)))
+        .collect();
     // Texts are bound first ($3…), then integers.
-    for (col, v) in [
-        ("name", c.name),
-        ("description", c.description),
-        ("privacy", c.privacy),
-    ] {
-        if let Some(v) = v {
-            texts.push(v);
-            sets.push(format!("{col} = ${}", texts.len() + 2));
-        }
+    for (i, (col, _)) in texts.iter().enumerate() {
+        sets.push(format!("{col} = ${}", i + 3));
     }
-    for (col, v) in [
-        ("mtime_us", c.mtime_us),
-        ("parent_id", c.parent_id),
-        ("depth", c.depth),
-        ("trash_state", c.trash_state),
-        ("delete_us", c.delete_us),
-    ] {
-        if let Some(v) = v {
-            ints.push(v);
-            sets.push(format!("{col} = ${}", texts.len() + ints.len() + 2));
-        }
+    for (i, (col, _)) in ints.iter().enumerate() {
+        sets.push(format!("{col} = ${}", texts.len() + i + 3));
     }
-    let sql = format!("UPDATE folders SET {} WHERE id = $1", sets.join(", "));
+    let sql = format!("UPDATE {table} SET {} WHERE id = $1", sets.join(", "));
     let mut q = sqlx::query(&sql).bind(id).bind(revision);
-    for t in texts {
+    for (_, t) in texts {
         q = q.bind(t);
     }
-    for i in ints {
+    for (_, i) in ints {
         q = q.bind(i);
     }
     if q.execute(&mut *conn).await?.rows_affected() == 0 {
@@ -485,45 +505,27 @@ pub async fn update_file(
     revision: i64,
     c: &FileChange<'_>,
 ) -> Result<()> {
-    let mut sets = vec!["revision = $2".to_string()];
-    let mut texts: Vec<&str> = Vec::new();
-    let mut ints: Vec<i64> = Vec::new();
-    for (col, v) in [
-        ("name", c.name),
-        ("description", c.description),
-        ("privacy", c.privacy),
-        ("password_hash", c.password_hash),
-        ("hash", c.hash),
-    ] {
-        if let Some(v) = v {
-            texts.push(v);
-            sets.push(format!("{col} = ${}", texts.len() + 2));
-        }
-    }
-    for (col, v) in [
-        ("mtime_us", c.mtime_us),
-        ("folder_id", c.folder_id),
-        ("trash_state", c.trash_state),
-        ("delete_us", c.delete_us),
-        ("size", c.size),
-    ] {
-        if let Some(v) = v {
-            ints.push(v);
-            sets.push(format!("{col} = ${}", texts.len() + ints.len() + 2));
-        }
-    }
-    let sql = format!("UPDATE files SET {} WHERE id = $1", sets.join(", "));
-    let mut q = sqlx::query(&sql).bind(id).bind(revision);
-    for t in texts {
-        q = q.bind(t);
-    }
-    for i in ints {
-        q = q.bind(i);
-    }
-    if q.execute(&mut *conn).await?.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    update_row(
+        conn,
+        "files",
+        id,
+        revision,
+        &[
+            ("name", c.name),
+            ("description", c.description),
+            ("privacy", c.privacy),
+            ("password_hash", c.password_hash),
+            ("hash", c.hash),
+        ],
+        &[
+            ("mtime_us", c.mtime_us),
+            ("folder_id", c.folder_id),
+            ("trash_state", c.trash_state),
+            ("delete_us", c.delete_us),
+            ("size", c.size),
+        ],
+    )
+    .await
 }
 
 /// The folder and the part of its subtree that shares its fate: descendants reached without
