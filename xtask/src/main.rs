@@ -23,7 +23,8 @@ cargo xtask <command>
 commands:
   test           run all test phases:
                    sqlite    cargo test --workspace (TEST_PG_URL removed)
-                   postgres  cargo test --workspace --test store --test e2e with TEST_PG_URL
+                   postgres  cargo test --workspace --test store --test e2e --test jobs_restart
+                             with TEST_PG_URL
                              (the store and end-to-end suites; --workspace keeps the feature
                              set of the sqlite phase, so nothing is rebuilt)
                              (default postgres://postgres@127.0.0.1:5432/test; skipped when
@@ -31,17 +32,24 @@ commands:
                    interop   cargo build -p hearth, then pytest interop/ in interop/.venv
                              against target/debug/hearth (skipped without python3)
                  with CI=true a skipped phase counts as a failure
-  bench <name>   run a benchmark: auth (results go to docs/benchmarks.md)
+  bench <name>   run a benchmark: auth, tree (results go to docs/benchmarks.md)
   help           print this text
 ";
 
 /// Benchmarks runnable by `cargo xtask bench <name>`: (name, what it measures, entry point).
 type Bench = (&'static str, &'static str, fn(&Path) -> Result<()>);
-const BENCHES: &[Bench] = &[(
-    "auth",
-    "signed user/get_info calls/s (16 clients, token pool) vs nginx 4 KiB static GET",
-    bench::auth::run,
-)];
+const BENCHES: &[Bench] = &[
+    (
+        "auth",
+        "signed user/get_info calls/s (16 clients, token pool) vs nginx 4 KiB static GET",
+        bench::auth::run,
+    ),
+    (
+        "tree",
+        "a folder of 1,000,000 files: get_content chunks (keyset, cold), search, get_changes",
+        bench::tree::run,
+    ),
+];
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const PG_HOST: &str = "127.0.0.1";
@@ -217,9 +225,21 @@ fn phase_postgres(root: &Path) -> Result<Outcome> {
         }
     };
     let mut cmd = cargo(root);
-    cmd.args(["test", "--workspace", "--test", "store", "--test", "e2e"])
-        .env("TEST_PG_URL", &url);
-    run_status(cmd, "cargo test --workspace --test store --test e2e")
+    cmd.args([
+        "test",
+        "--workspace",
+        "--test",
+        "store",
+        "--test",
+        "e2e",
+        "--test",
+        "jobs_restart",
+    ])
+    .env("TEST_PG_URL", &url);
+    run_status(
+        cmd,
+        "cargo test --workspace --test store --test e2e --test jobs_restart",
+    )
 }
 
 /// `Ok` when PostgreSQL answers on 127.0.0.1:5432, else why not.

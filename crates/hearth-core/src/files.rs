@@ -614,6 +614,25 @@ impl Core {
         Ok(rev)
     }
 
+    /// `file/update_file`: the live file `to` gets the content of the live file `from` as its
+    /// new head (see [`Core::replace_content`]: the old head becomes an earlier version, the same
+    /// content is 238, over quota 162). Both must be the caller's (someone else's public file
+    /// 114, anything else 110; in the trash 211); `from` is left as it is.
+    pub async fn update_file_content(
+        &self,
+        caller: &Caller,
+        to: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<NewRevision, ApiError> {
+        let to = self.file_for_write(caller, to, None).await?;
+        let from = self.file_for_write(caller, from, None).await?;
+        if to.trash_state != LIVE || from.trash_state != LIVE {
+            return Err(ApiError::new(codes::CANT_MODIFY_DELETED_ITEMS));
+        }
+        self.replace_content(caller, &to, &from.hash, from.size)
+            .await
+    }
+
     /// `file/get_versions`: the head first, then earlier versions, newest first.
     pub async fn file_versions(
         &self,

@@ -2,12 +2,18 @@
 //! (folder/get_content `filter`), a folder's siblings (folder/get_siblings) and the search of a
 //! subtree (folder/search). Visibility follows the tree's privacy rule: anyone but the owner
 //! sees only public, live items, and a search descends only through public folders for them.
+//!
+//! folder/get_content pages with a keyset cursor when it can: after a chunk it remembers the
+//! chunk's last row (see [`cursors`]), and the next chunk of the same listing continues just
+//! after that row instead of skipping rows with OFFSET — as long as the folder's revision is
+//! unchanged. A chunk without a remembered cursor (a cold jump) uses OFFSET.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_store::tree::{self, FileRow, FolderRow, Order, Page};
-use hearth_store::tree_query::{self, ItemFilter, Search};
+use hearth_store::tree_query::{self, After, ItemFilter, Search};
 
 use crate::sessions::Caller;
 use crate::tree::{FolderView, Target, DELETED};
@@ -18,7 +24,7 @@ fn db_err(e: hearth_store::StoreError) -> ApiError {
 }
 
 /// Which items a listing or a search returns (`filter`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Filter {
     All,
     Public,
@@ -132,7 +138,39 @@ impl Core {
         folder: &FolderView,
         l: &Listing<'_>,
     ) -> Result<Vec<FolderRow>, ApiError> {
-        self.child_folders(folder, l, None).await
+        self.child_folders(folder, l, None, None).await
+    }
+
+    /// Chunk `chunk` (1-based, `chunk_size` items, `l.offset` = `(chunk - 1) * chunk_size`) of
+    /// a folder's live child folders, and up to `l.limit - chunk_size` rows beyond it: through
+    /// the keyset cursor left by chunk `chunk - 1` when one is known, else from `l.offset`.
+    pub async fn list_folders_chunk(
+        &self,
+        folder: &FolderView,
+        l: &Listing<'_>,
+        chunk: i64,
+        chunk_size: i64,
+    ) -> Result<Vec<FolderRow>, ApiError> {
+        let key = self.cursor_key(folder, l, false, chunk, chunk_size);
+        let after = cursors::get(&self.inner, &key, folder.row.revision);
+        let rows = self.child_folders(folder, l, None, after.as_ref()).await?;
+        if let Some(last) = usize::try_from(chunk_size)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| rows.get(i))
+        {
+            let next = CursorKey {
+                chunk: chunk + 1,
+                ..key
+            };
+            cursors::put(
+                &self.inner,
+                next,
+                folder.row.revision,
+                After::folder(l.order, last),
+            );
+        }
+        Ok(rows)
     }
 
     async fn child_folders(
@@ -140,6 +178,7 @@ impl Core {
         folder: &FolderView,
         l: &Listing<'_>,
         exclude: Option<i64>,
+        after: Option<&After>,
     ) -> Result<Vec<FolderRow>, ApiError> {
         let mut f = l.filter.item_filter();
         f.extensions = None;
@@ -151,6 +190,7 @@ impl Core {
             folder.row.id,
             &l.page(!folder.owner),
             &f,
+            after,
         )
         .await
         .map_err(db_err)
@@ -162,6 +202,45 @@ impl Core {
         folder: &FolderView,
         l: &Listing<'_>,
     ) -> Result<Vec<FileRow>, ApiError> {
+        self.child_files(folder, l, None).await
+    }
+
+    /// Like [`Core::list_folders_chunk`], for the folder's live files.
+    pub async fn list_files_chunk(
+        &self,
+        folder: &FolderView,
+        l: &Listing<'_>,
+        chunk: i64,
+        chunk_size: i64,
+    ) -> Result<Vec<FileRow>, ApiError> {
+        let key = self.cursor_key(folder, l, true, chunk, chunk_size);
+        let after = cursors::get(&self.inner, &key, folder.row.revision);
+        let rows = self.child_files(folder, l, after.as_ref()).await?;
+        if let Some(last) = usize::try_from(chunk_size)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| rows.get(i))
+        {
+            let next = CursorKey {
+                chunk: chunk + 1,
+                ..key
+            };
+            cursors::put(
+                &self.inner,
+                next,
+                folder.row.revision,
+                After::file(l.order, last),
+            );
+        }
+        Ok(rows)
+    }
+
+    async fn child_files(
+        &self,
+        folder: &FolderView,
+        l: &Listing<'_>,
+        after: Option<&After>,
+    ) -> Result<Vec<FileRow>, ApiError> {
         let mut c = self.db().acquire().await.map_err(db_err)?;
         tree_query::list_child_files_where(
             self.db(),
@@ -169,9 +248,36 @@ impl Core {
             folder.row.id,
             &l.page(!folder.owner),
             &l.filter.item_filter(),
+            after,
         )
         .await
         .map_err(db_err)
+    }
+
+    fn cursor_key(
+        &self,
+        folder: &FolderView,
+        l: &Listing<'_>,
+        files: bool,
+        chunk: i64,
+        chunk_size: i64,
+    ) -> CursorKey {
+        CursorKey {
+            core: Arc::as_ptr(&self.inner) as usize,
+            folder_id: folder.row.id,
+            files,
+            order: match l.order {
+                Order::Name => 0,
+                Order::Created => 1,
+                Order::Size => 2,
+                Order::Downloads => 3,
+            },
+            descending: l.descending,
+            filter: l.filter.clone(),
+            public_only: !folder.owner,
+            chunk_size,
+            chunk,
+        }
     }
 
     /// `folder/get_siblings`: the other live folders and the files of the folder's parent, as
@@ -220,7 +326,7 @@ impl Core {
         };
         if folders {
             out.folders = self
-                .child_folders(&parent, l, Some(out.folder.row.id))
+                .child_folders(&parent, l, Some(out.folder.row.id), None)
                 .await?;
         }
         if files {
@@ -329,5 +435,105 @@ impl Core {
             .ok_or_else(|| internal(format!("folder {id} vanished during a search")))?;
         cache.insert(id, f.clone());
         Ok(f)
+    }
+}
+
+/// What a remembered cursor belongs to: one listing of one folder (content type, order,
+/// direction, filter, the caller's visibility, chunk size) and the chunk it starts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct CursorKey {
+    /// The core's address (several cores live in one test process); the entry keeps the core's
+    /// allocation pinned, so the address cannot be reused while the entry exists.
+    core: usize,
+    folder_id: i64,
+    files: bool,
+    order: u8,
+    descending: bool,
+    filter: Filter,
+    public_only: bool,
+    chunk_size: i64,
+    chunk: i64,
+}
+
+/// The keyset cursors of folder/get_content, in memory: for (listing, chunk n) the last row of
+/// chunk n - 1, valid while the folder's revision is the one seen when it was stored (every
+/// insert, rename, move or removal of a direct child stamps the folder). Bounded: past
+/// [`cursors::CAPACITY`] entries the least recently used eighth is dropped. Lost on restart,
+/// which only makes the next chunk a cold jump.
+///
+/// Process-wide rather than a field of [`Core`], keyed by the core: `Core`'s fields live in
+/// lib.rs, outside this module.
+mod cursors {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, Weak};
+
+    use hearth_store::tree_query::After;
+
+    use super::CursorKey;
+    use crate::Inner;
+
+    pub const CAPACITY: usize = 10_000;
+
+    struct Entry {
+        /// Pins the core's allocation (and so its address in the key).
+        _core: Weak<Inner>,
+        revision: i64,
+        after: After,
+        used: u64,
+    }
+
+    #[derive(Default)]
+    struct Table {
+        map: HashMap<CursorKey, Entry>,
+        tick: u64,
+    }
+
+    static TABLE: Mutex<Option<Table>> = Mutex::new(None);
+
+    fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
+        let mut g = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        f(g.get_or_insert_with(Table::default))
+    }
+
+    /// The cursor for `key` if it was stored at `revision`; a stale one is dropped.
+    pub fn get(core: &Arc<Inner>, key: &CursorKey, revision: i64) -> Option<After> {
+        debug_assert_eq!(key.core, Arc::as_ptr(core) as usize);
+        with(|t| {
+            t.tick += 1;
+            let tick = t.tick;
+            match t.map.get_mut(key) {
+                Some(e) if e.revision == revision => {
+                    e.used = tick;
+                    Some(e.after.clone())
+                }
+                Some(_) => {
+                    t.map.remove(key);
+                    None
+                }
+                None => None,
+            }
+        })
+    }
+
+    pub fn put(core: &Arc<Inner>, key: CursorKey, revision: i64, after: After) {
+        with(|t| {
+            t.tick += 1;
+            let used = t.tick;
+            t.map.insert(
+                key,
+                Entry {
+                    _core: Arc::downgrade(core),
+                    revision,
+                    after,
+                    used,
+                },
+            );
+            if t.map.len() > CAPACITY {
+                let mut ticks: Vec<u64> = t.map.values().map(|e| e.used).collect();
+                ticks.sort_unstable();
+                let cut = ticks[CAPACITY / 8];
+                t.map.retain(|_, e| e.used > cut);
+            }
+        })
     }
 }

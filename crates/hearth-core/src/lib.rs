@@ -8,6 +8,8 @@ pub mod device;
 pub mod file_query;
 pub mod files;
 pub mod folder_query;
+pub mod jobs;
+pub mod links;
 pub mod ratelimit;
 pub mod session_cache;
 pub mod sessions;

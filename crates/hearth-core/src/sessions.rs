@@ -128,13 +128,42 @@ impl Core {
         ) {
             return Err(ApiError::new(codes::INVALID_SIGNATURE));
         }
-        let user = if req.email.is_some_and(|e| !e.is_empty()) {
+        let by_email = req.email.is_some_and(|e| !e.is_empty());
+        let user = self.check_password(by_email, credential, password).await?;
+        self.issue_token(&user, app.id, version).await
+    }
+
+    /// The login of the browser widget (`/auth/mediafire_login.php`): the user types the
+    /// password into the server's own page, so there is no application signature; it issues a
+    /// version-1 token, as the JS SDK expects from the widget (spec/auth.md §6.3).
+    pub async fn widget_login(
+        &self,
+        application_id: Option<&str>,
+        email: &str,
+        password: &str,
+    ) -> Result<IssuedToken, ApiError> {
+        let app = self.application_for_login(application_id).await?;
+        if email.is_empty() || password.is_empty() {
+            return Err(ApiError::new(codes::MISSING_PARAMS));
+        }
+        let user = self.check_password(true, email, password).await?;
+        self.issue_token(&user, app.id, 1).await
+    }
+
+    /// Finds the account by e-mail (or ekey) and checks the password, with the lockout rules.
+    /// Unknown accounts answer like a wrong password: a login must not reveal who exists.
+    async fn check_password(
+        &self,
+        by_email: bool,
+        credential: &str,
+        password: &str,
+    ) -> Result<UserRow, ApiError> {
+        let user = if by_email {
             store::user_by_email(self.db(), credential).await
         } else {
             store::user_by_ekey(self.db(), credential).await
         }
         .map_err(internal)?;
-        // Unknown accounts answer like a wrong password: a login must not reveal who exists.
         let Some(user) = user else {
             self.burn_password_check(password).await;
             return Err(ApiError::new(codes::INVALID_CREDENTIALS));
@@ -164,7 +193,7 @@ impl Core {
                 .await
                 .map_err(internal)?;
         }
-        self.issue_token(&user, app.id, version).await
+        Ok(user)
     }
 
     async fn application_for_login(

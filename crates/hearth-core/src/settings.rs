@@ -37,6 +37,12 @@ pub struct Settings {
     pub limits: Limits,
     /// Revision string of the current terms of service.
     pub tos_revision: String,
+    /// An async-capable call touching more items than this (folders and files of the subtrees
+    /// involved) runs as a background job and answers `asynchronous: yes`.
+    pub async_threshold: u64,
+    /// A pause before each batch of a background job. Tests only: lets a test watch a job
+    /// in flight (and kill the server in the middle of one).
+    pub job_batch_delay: Duration,
 }
 
 /// The limits `system/get_limits` reports and the server enforces.
@@ -94,6 +100,8 @@ impl Default for Settings {
             action_token_max_minutes: 1440,
             limits: Limits::default(),
             tos_revision: "1.0".to_string(),
+            async_threshold: 500,
+            job_batch_delay: Duration::ZERO,
         }
     }
 }

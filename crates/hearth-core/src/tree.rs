@@ -754,7 +754,7 @@ impl Core {
 
     /// Deletes a folder's owned subtree for good: content references, used bytes, tombstones;
     /// items deleted on their own below it move to the root (still in the trash).
-    async fn purge_subtree(
+    pub(crate) async fn purge_subtree(
         &self,
         tx: &mut AnyConnection,
         user_id: i64,
@@ -953,7 +953,7 @@ impl Core {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn insert_file_copy(
+    pub(crate) async fn insert_file_copy(
         &self,
         tx: &mut AnyConnection,
         user_id: i64,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod handlers;
 pub mod listener;
 pub mod params;
+pub mod widget;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,11 +41,23 @@ pub struct ServerOptions {
 #[derive(Clone)]
 pub struct AppState {
     pub core: Core,
+    /// Origins allowed for browser clients (CORS and the login widget).
+    pub browser_origins: Vec<String>,
+}
+
+impl AppState {
+    /// Whether the login widget may hand a token to a page of `origin`.
+    pub fn widget_origin_allowed(&self, origin: &str) -> bool {
+        !origin.is_empty() && self.browser_origins.iter().any(|o| o == "*" || o == origin)
+    }
 }
 
 /// The whole HTTP application, without the listener (tests may drive it directly).
 pub fn router(core: Core, cors_origins: &[String]) -> Router {
-    let state = Arc::new(AppState { core });
+    let state = Arc::new(AppState {
+        core,
+        browser_origins: cors_origins.to_vec(),
+    });
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route(
@@ -55,6 +68,11 @@ pub fn router(core: Core, cors_origins: &[String]) -> Router {
                     &include_bytes!("default-avatar.png")[..],
                 )
             }),
+        )
+        .route("/auth/mediafire_login.js", get(widget::script))
+        .route(
+            "/auth/mediafire_login.php",
+            get(widget::page).post(widget::page),
         )
         .fallback(api::entry)
         .with_state(state);

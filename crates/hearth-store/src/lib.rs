@@ -5,6 +5,7 @@
 //! - [`dialect`]: the one place where SQLite and PostgreSQL differ.
 //! - [`migrate`]: two migration folders with the same file names, embedded at build time.
 //! - [`accounts`]: users, settings, applications, session and action tokens.
+//! - [`links`]: one-time download keys, FileDrops, avatars set from a stored image.
 //! - [`blob`]: content-addressed blob store (SHA-256, fsync, rename, fsync directory).
 //! - [`schema`]: schema introspection, used by the test that compares both databases.
 //! - `testing` (feature `testing`): a fresh database per test.
@@ -15,6 +16,8 @@ pub mod db;
 pub mod dialect;
 mod error;
 mod health;
+pub mod jobs;
+pub mod links;
 pub mod migrate;
 pub mod row_cache;
 pub mod schema;

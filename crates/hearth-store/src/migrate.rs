@@ -31,7 +31,14 @@ macro_rules! embed {
     };
 }
 
-embed!["0001_accounts", "0002_session_epoch", "0003_tree", "0004_links", "0005_jobs"];
+embed![
+    "0001_accounts",
+    "0002_session_epoch",
+    "0003_tree",
+    "0004_links",
+    "0005_jobs",
+    "0006_tree_indexes",
+];
 
 /// The embedded SQL of one dialect's migrations, as `(name, sql)` in order.
 pub fn files(dialect: Dialect) -> impl Iterator<Item = (&'static str, &'static str)> {

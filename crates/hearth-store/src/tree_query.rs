@@ -2,7 +2,8 @@
 //! an excluded folder (folder/get_content, folder/get_siblings), and the name/description
 //! search of a subtree (folder/search). Same rules as [`crate::tree`]: one SQL text for both
 //! databases, `$N` placeholders, names ordered bytewise, ASCII-case-insensitive matching
-//! through [`crate::Dialect::ilike`].
+//! through [`crate::Dialect::ilike`]. A listing page starts at an OFFSET or, when the caller
+//! knows the last row of the page before, just after it ([`After`], keyset pagination).
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
@@ -152,68 +153,139 @@ fn bind_all<'q>(
     q
 }
 
-fn order_clause(db: &Db, order: Order, descending: bool, is_files: bool) -> String {
-    let dir = if descending { "DESC" } else { "ASC" };
-    let col = match order {
+/// The sort column of a listing as an SQL term: names bytewise (through the dialect), and
+/// folders, which have no size or download count, by name for those orders.
+fn sort_column(db: &Db, order: Order, is_files: bool) -> String {
+    match order {
         Order::Created => "created_us".to_string(),
         Order::Size if is_files => "size".to_string(),
         Order::Downloads if is_files => "downloads".to_string(),
-        // Folders have no size or download count: they sort by name.
         _ => db.dialect().order_by_name("name"),
-    };
+    }
+}
+
+fn order_clause(db: &Db, order: Order, descending: bool, is_files: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let col = sort_column(db, order, is_files);
     format!("ORDER BY {col} {dir}, id {dir}")
 }
 
-/// One page of a folder's live child folders, with [`ItemFilter`] conditions.
+/// A sort value of a listing row: the name (text) or a number.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+}
+
+/// A keyset position: the page starts just after the row with this sort value and id in the
+/// listing's order (both directions), instead of skipping rows with OFFSET.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct After {
+    pub value: SortValue,
+    pub id: i64,
+}
+
+impl After {
+    /// The position of a folder row in a listing of folders ordered by `order`.
+    pub fn folder(order: Order, f: &FolderRow) -> After {
+        let value = match order {
+            Order::Created => SortValue::Int(f.created_us),
+            _ => SortValue::Text(f.name.clone()),
+        };
+        After { value, id: f.id }
+    }
+
+    /// The position of a file row in a listing of files ordered by `order`.
+    pub fn file(order: Order, f: &FileRow) -> After {
+        let value = match order {
+            Order::Name => SortValue::Text(f.name.clone()),
+            Order::Created => SortValue::Int(f.created_us),
+            Order::Size => SortValue::Int(f.size),
+            Order::Downloads => SortValue::Int(f.downloads),
+        };
+        After { value, id: f.id }
+    }
+}
+
+impl Conditions {
+    /// Rows strictly after `a` in the order `ORDER BY col dir, id dir`: the row-value
+    /// comparison `(col, id) > ($a, $b)` (`<` when descending), preceded by the plain bound
+    /// `col >= $a`, which lets both databases start an index range scan there (SQLite does not
+    /// take a row value with a COLLATE term as an index bound).
+    fn after(&mut self, db: &Db, order: Order, descending: bool, is_files: bool, a: &After) {
+        let col = sort_column(db, order, is_files);
+        let v = self.param(match &a.value {
+            SortValue::Int(i) => Arg::Int(*i),
+            SortValue::Text(t) => Arg::Text(t.clone()),
+        });
+        let id = self.param(Arg::Int(a.id));
+        let op = if descending { "<" } else { ">" };
+        self.and(&format!("{col} {op}= {v} AND ({col}, id) {op} ({v}, {id})"));
+    }
+}
+
+/// One page of a folder's live child folders, with [`ItemFilter`] conditions: from
+/// `page.offset`, or just after `after` (then `page.offset` is ignored).
 pub async fn list_child_folders_where(
     db: &Db,
     conn: &mut AnyConnection,
     parent_id: i64,
     page: &Page,
     filter: &ItemFilter<'_>,
+    after: Option<&After>,
 ) -> Result<Vec<FolderRow>> {
     let mut c = Conditions::new(4);
     if page.public_only {
         c.and("privacy = 'public'");
     }
     c.filter(db, filter, false);
+    if let Some(a) = after {
+        c.after(db, page.order, page.descending, false, a);
+    }
     let sql = format!(
         "SELECT {FOLDER_COLS} FROM folders WHERE parent_id = $1 AND trash_state = 0{} {} \
          LIMIT $2 OFFSET $3",
         c.sql,
         order_clause(db, page.order, page.descending, false)
     );
+    let offset = if after.is_some() { 0 } else { page.offset };
     let q = sqlx::query(&sql)
         .bind(parent_id)
         .bind(page.limit)
-        .bind(page.offset);
+        .bind(offset);
     let rows = bind_all(q, c.args).fetch_all(&mut *conn).await?;
     rows.iter().map(folder_row).collect()
 }
 
-/// One page of a folder's live files, with [`ItemFilter`] conditions.
+/// One page of a folder's live files, with [`ItemFilter`] conditions: from `page.offset`, or
+/// just after `after` (then `page.offset` is ignored).
 pub async fn list_child_files_where(
     db: &Db,
     conn: &mut AnyConnection,
     folder_id: i64,
     page: &Page,
     filter: &ItemFilter<'_>,
+    after: Option<&After>,
 ) -> Result<Vec<FileRow>> {
     let mut c = Conditions::new(4);
     if page.public_only {
         c.and("privacy = 'public'");
     }
     c.filter(db, filter, true);
+    if let Some(a) = after {
+        c.after(db, page.order, page.descending, true, a);
+    }
     let sql = format!(
         "SELECT {FILE_COLS} FROM files WHERE folder_id = $1 AND trash_state = 0{} {} \
          LIMIT $2 OFFSET $3",
         c.sql,
         order_clause(db, page.order, page.descending, true)
     );
+    let offset = if after.is_some() { 0 } else { page.offset };
     let q = sqlx::query(&sql)
         .bind(folder_id)
         .bind(page.limit)
-        .bind(page.offset);
+        .bind(offset);
     let rows = bind_all(q, c.args).fetch_all(&mut *conn).await?;
     rows.iter().map(file_row).collect()
 }

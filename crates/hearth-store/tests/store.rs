@@ -862,6 +862,9 @@ async fn sqlite_and_postgres_schemas_match() {
         "file_versions",
         "contents",
         "tombstones",
+        "one_time_keys",
+        "filedrops",
+        "user_avatars",
     ] {
         assert!(lite_schema.tables.contains_key(t), "{t} missing");
     }

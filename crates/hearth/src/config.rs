@@ -98,6 +98,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "longest lifespan of an action token",
     ),
     ("tos_revision", "1.0", "revision of the terms of service"),
+    (
+        "async_threshold",
+        "500",
+        "a folder copy/move/delete/purge/update or empty_trash touching more items runs as a background job",
+    ),
+    (
+        "job_batch_delay_ms",
+        "0",
+        "pause before each batch of a background job (tests only)",
+    ),
     ("log", "info", "log filter (tracing EnvFilter syntax)"),
 ];
 
@@ -250,6 +260,8 @@ impl Config {
             action_token_default_minutes: max_minutes.min(1440),
             action_token_max_minutes: max_minutes,
             tos_revision: self.get("tos_revision").to_string(),
+            async_threshold: self.parse("async_threshold")?,
+            job_batch_delay: Duration::from_millis(self.parse("job_batch_delay_ms")?),
             ..Settings::default()
         })
     }

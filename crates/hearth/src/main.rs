@@ -159,6 +159,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let server = hearth_server::bind(&options, core.clone()).await?;
     let addr = server.local_addr()?;
+    // Background jobs (large copies, moves, deletes, purges …), also those a previous process
+    // left unfinished.
+    let _jobs = core.start_jobs();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;

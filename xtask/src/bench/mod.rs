@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod load;
+pub mod tree;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -35,8 +35,9 @@ pub fn media_of(name: &str) -> (&'static str, &'static str, u8, u8) {
         })
 }
 
-/// A folder entry (listing form). `counts` = live direct children (folders, files).
-pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64)) -> Obj {
+/// A folder entry (listing form). `counts` = live direct children (folders, files);
+/// `dropbox` = the folder is a FileDrop.
+pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64), dropbox: bool) -> Obj {
     let mut o = Obj::new()
         .str("folderkey", wire_key(f))
         .str("name", f.name.clone())
@@ -49,7 +50,7 @@ pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64)) -> Obj {
         .obj("permissions", permissions(owner))
         .num("file_count", counts.1)
         .num("folder_count", counts.0)
-        .str("dropbox_enabled", "no");
+        .yes_no("dropbox_enabled", dropbox);
     // Only the top of a trashed subtree has a deletion time of its own.
     if f.trash_state == DELETED {
         o = o.str("delete_date", time_fmt::date_time(f.delete_us));

@@ -105,6 +105,7 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = server.local_addr().unwrap();
+        core.start_jobs();
         let task = tokio::spawn(async move {
             let _ = server.run().await;
         });

@@ -1,5 +1,5 @@
-//! device/empty_trash — purges everything in the trash for good. It always runs inline, so the
-//! answer is `asynchronous: no` with the revision after the purge.
+//! device/empty_trash — purges everything in the trash for good; a large trash is emptied by a
+//! background job (`asynchronous: yes` with the revision at acceptance).
 
 use hearth_api::response::Obj;
 use hearth_core::Core;
@@ -10,9 +10,9 @@ use crate::handlers::{Ctx, Reply};
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let caller = cx.caller()?;
     Core::check_device(cx.params.get("device_id"))?;
-    let revision = cx.core.empty_trash(caller).await?;
+    let done = cx.core.empty_trash_or_queue(caller).await?;
     Ok(with_revision(
-        Obj::new().str("asynchronous", "no"),
-        Some(revision),
+        Obj::new().yes_no("asynchronous", done.asynchronous()),
+        Some(done.revision()),
     ))
 }

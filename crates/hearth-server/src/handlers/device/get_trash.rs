@@ -61,8 +61,8 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         folders
             .iter()
             .take(chunk_size as usize)
-            // A trashed folder has no live children.
-            .map(|f| Node::Obj(folder_entry(f, true, (0, 0))))
+            // A trashed folder has no live children, and takes no FileDrop uploads.
+            .map(|f| Node::Obj(folder_entry(f, true, (0, 0), false)))
             .collect()
     } else {
         Vec::new()

@@ -2,6 +2,7 @@
 //! file info objects they answer with. Downloads are not served yet, so every link is answered
 //! with its `*_error_message` instead of a URL.
 
+pub mod configure_one_time_key;
 pub mod copy;
 pub mod create;
 pub mod delete;
@@ -9,12 +10,15 @@ pub mod get_info;
 pub mod get_links;
 pub mod get_versions;
 pub mod r#move;
+pub mod one_time_key;
 pub mod purge;
 pub mod recently_modified;
 pub mod restore;
 pub mod update;
+pub mod update_file;
 
 super::calls! {
+    "file/configure_one_time_key" => configure_one_time_key,
     "file/copy" => copy,
     "file/create" => create,
     "file/delete" => delete,
@@ -22,10 +26,12 @@ super::calls! {
     "file/get_links" => get_links,
     "file/get_versions" => get_versions,
     "file/move" => r#move,
+    "file/one_time_key" => one_time_key,
     "file/purge" => purge,
     "file/recently_modified" => recently_modified,
     "file/restore" => restore,
     "file/update" => update,
+    "file/update_file" => update_file,
 }
 
 use hearth_api::errors::ApiError;

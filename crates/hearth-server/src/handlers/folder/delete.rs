@@ -1,15 +1,19 @@
 //! folder/delete — moves folders (`folder_key` list or `folder_path`) and their content to the
-//! trash; a folder already there is 209.
+//! trash; a folder already there is 209. A large delete runs as a background job.
 
 use hearth_api::response::Obj;
 
-use super::{mutation, sources};
+use super::sources;
+use crate::handlers::entries::with_revision;
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let caller = cx.caller()?;
     let keys = sources(cx, caller, "folder_key", "folder_path").await?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let rev = cx.core.delete_folders(caller, &keys).await?;
-    Ok(mutation(Obj::new(), rev))
+    let done = cx.core.delete_folders_or_queue(caller, &keys).await?;
+    Ok(with_revision(
+        Obj::new().yes_no("asynchronous", done.asynchronous()),
+        Some(done.revision()),
+    ))
 }

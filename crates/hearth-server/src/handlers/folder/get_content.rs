@@ -1,5 +1,5 @@
 //! folder/get_content — one chunk of a folder's sub-folders or files (`content_type`), ordered
-//! and filtered; anonymous callers see the public children of a public folder.
+//! and filtered (keyset-paged after the previous chunk); anonymous callers see public children.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::{Node, Obj};
@@ -41,7 +41,10 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         filter: &filter,
     };
     let (kind, items, more) = if files {
-        let mut rows = cx.core.list_files_filtered(&view, &listing).await?;
+        let mut rows = cx
+            .core
+            .list_files_chunk(&view, &listing, chunk, chunk_size)
+            .await?;
         let more = rows.len() as i64 > chunk_size;
         rows.truncate(chunk_size as usize);
         let items = rows
@@ -50,15 +53,21 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
             .collect::<Vec<_>>();
         ("files", items, more)
     } else {
-        let mut rows = cx.core.list_folders_filtered(&view, &listing).await?;
+        let mut rows = cx
+            .core
+            .list_folders_chunk(&view, &listing, chunk, chunk_size)
+            .await?;
         let more = rows.len() as i64 > chunk_size;
         rows.truncate(chunk_size as usize);
         let mut items = Vec::with_capacity(rows.len());
+        let ids: Vec<i64> = rows.iter().map(|f| f.id).collect();
+        let drops = cx.core.filedrop_folders(&ids).await?;
         for f in &rows {
             let mut e = folder_entry(
                 f,
                 view.owner,
                 cx.core.visible_counts(view.owner, f.id).await?,
+                drops.contains(&f.id),
             );
             if details {
                 let (folders, files, bytes) = cx.core.visible_totals(view.owner, f.id).await?;

@@ -61,10 +61,15 @@ async fn info(cx: &Ctx<'_>, v: &FolderView, details: bool) -> Result<Obj, ApiErr
             .num("revision", owner.device_revision)
             .str("flag", "2")
             .obj("permissions", permissions(v.owner))
-            .str("dropbox_enabled", "no")
+            .yes_no("dropbox_enabled", cx.core.filedrop_enabled(row.id).await?)
     } else {
-        folder_entry(row, v.owner, counts)
-            .str("parent_folderkey", cx.core.parent_key_of_folder(row).await?)
+        folder_entry(
+            row,
+            v.owner,
+            counts,
+            cx.core.filedrop_enabled(row.id).await?,
+        )
+        .str("parent_folderkey", cx.core.parent_key_of_folder(row).await?)
     };
     o = o
         .str("owner_name", owner.display_name.clone())

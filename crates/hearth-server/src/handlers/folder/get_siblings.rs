@@ -49,11 +49,19 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let owner = s.parent.as_ref().is_some_and(|p| p.owner);
     if folders {
         let mut items = Vec::new();
+        let ids: Vec<i64> = s
+            .folders
+            .iter()
+            .take(limit as usize)
+            .map(|f| f.id)
+            .collect();
+        let drops = cx.core.filedrop_folders(&ids).await?;
         for f in s.folders.iter().take(limit as usize) {
             items.push(Node::Obj(folder_entry(
                 f,
                 owner,
                 cx.core.visible_counts(owner, f.id).await?,
+                drops.contains(&f.id),
             )));
         }
         more |= s.folders.len() as i64 > limit;

@@ -1,7 +1,7 @@
 //! The folder group: thin handlers over the core's tree rules (`hearth_core::tree`) and its
 //! read-only folder queries (`hearth_core::folder_query`), plus the parameter rules they share.
-//! `folder/configure_filedrop` is not served yet (253).
 
+pub mod configure_filedrop;
 pub mod copy;
 pub mod create;
 pub mod delete;
@@ -15,6 +15,7 @@ pub mod search;
 pub mod update;
 
 super::calls! {
+    "folder/configure_filedrop" => configure_filedrop,
     "folder/copy" => copy,
     "folder/create" => create,
     "folder/delete" => delete,

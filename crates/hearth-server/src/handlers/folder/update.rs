@@ -1,11 +1,12 @@
 //! folder/update — rename a folder, change its description, privacy (optionally for the whole
-//! subtree) or mtime; a folder in the trash is 211.
+//! subtree — a background job when the subtree is large) or mtime; a folder in the trash is 211.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
 use hearth_core::tree::parse_mtime;
 
-use super::{mutation, target};
+use super::target;
+use crate::handlers::entries::with_revision;
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
@@ -17,9 +18,9 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     }
     let mtime = parse_mtime(p.non_empty("mtime"))?;
     let recursive = p.yes_no("privacy_recursive")?.unwrap_or(false);
-    let rev = cx
+    let done = cx
         .core
-        .update_folder(
+        .update_folder_or_queue(
             caller,
             t,
             p.get("foldername"),
@@ -29,5 +30,8 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
             mtime,
         )
         .await?;
-    Ok(mutation(Obj::new(), rev))
+    Ok(with_revision(
+        Obj::new().yes_no("asynchronous", done.asynchronous()),
+        Some(done.revision()),
+    ))
 }

@@ -41,7 +41,10 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         .yes_no("storage_limit_exceeded", u.used_bytes > u.quota_bytes)
         .num("used_revision_storage", 0u64)
         .num("options", 0u64)
-        .num("one_time_key_request_max_count", 100u64)
+        .num(
+            "one_time_key_request_max_count",
+            hearth_core::links::ONE_TIME_KEY_DAILY_MAX,
+        )
         .obj("facebook", unlinked())
         .obj("twitter", unlinked())
         .obj("gmail", unlinked());

@@ -1,24 +1,44 @@
-//! user/set_avatar — `action=set_default|remove`. Setting from a stored image (`quick_key`)
-//! or a URL needs the file tree and web uploads, which are not served yet.
+//! user/set_avatar — `action=set_default|remove`, or `quick_key` (an image file the caller can
+//! read: the avatar refers to it; a non-image is 142). Setting it from a URL is not supported yet.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
 
+use crate::handlers::entries::media_of;
 use crate::handlers::{Ctx, Reply};
 
 /// Served by the server itself (see crate::assets).
 pub const DEFAULT_AVATAR_PATH: &str = "/avatar/default.png";
 
+/// Why `user/get_avatar` shows the default image after `quick_key=`.
+pub const FILE_AVATAR_NOT_SERVED: &str =
+    "Avatars from stored images are shown once downloads are served; until then user/get_avatar answers the default image";
+
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
-    let user_id = cx.caller()?.user_id;
+    let caller = cx.caller()?;
+    let user_id = caller.user_id;
     match cx.params.non_empty("action") {
-        Some("set_default") => cx.core.set_avatar(user_id, DEFAULT_AVATAR_PATH).await?,
-        Some("remove") => cx.core.set_avatar(user_id, "").await?,
+        Some("set_default") => {
+            cx.core
+                .set_avatar_plain(user_id, DEFAULT_AVATAR_PATH)
+                .await?
+        }
+        Some("remove") => cx.core.set_avatar_plain(user_id, "").await?,
         Some(_) => return Err(ApiError::new(codes::INVALID_PARAMS)),
         None => {
-            if cx.params.non_empty("quick_key").is_some() {
-                // No stored file can be named yet: every quickkey is unknown.
-                return Err(ApiError::new(codes::INVALID_QUICKKEY));
+            if let Some(key) = cx.params.non_empty("quick_key") {
+                let f = cx
+                    .core
+                    .set_avatar_from_file(
+                        caller,
+                        key.trim(),
+                        |f| media_of(&f.name).1 == "image",
+                        DEFAULT_AVATAR_PATH,
+                    )
+                    .await?;
+                return Ok(Obj::new()
+                    .str("quick_key", f.quickkey)
+                    .str("avatar_error_message", FILE_AVATAR_NOT_SERVED));
             }
             if cx.params.non_empty("url").is_some() {
                 return Err(ApiError::with_message(

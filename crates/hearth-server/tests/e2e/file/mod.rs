@@ -6,10 +6,12 @@ mod get_info;
 mod get_links;
 mod missing;
 mod move_copy;
+mod one_time_key;
 mod privacy;
 mod recently_modified;
 mod trash;
 mod update;
+mod update_file;
 mod versions;
 
 use hearth_client::Client;

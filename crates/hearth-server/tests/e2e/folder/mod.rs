@@ -3,7 +3,9 @@
 mod content;
 mod create;
 mod depth_siblings;
+mod filedrop;
 mod get_info;
+mod keyset;
 mod move_copy;
 mod privacy;
 mod search;
