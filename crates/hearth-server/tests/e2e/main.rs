@@ -11,6 +11,7 @@ mod file;
 mod folder;
 mod jobs;
 mod listener;
+mod snapshots;
 mod system;
 mod tidy;
 mod user;
