@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod settings;
 pub mod time_fmt;
 pub mod tree;
+pub mod uploads;
 
 use std::sync::Arc;
 

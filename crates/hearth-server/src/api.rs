@@ -17,6 +17,7 @@ use hearth_core::sessions::{Accepts, Caller, SignedRequest};
 use http::{header, HeaderValue, Method, StatusCode};
 use tracing::Instrument;
 
+use crate::handlers::upload::{UploadBody, UploadHeaders, UploadSource};
 use crate::handlers::{self, Ctx};
 use crate::listener::ConnInfo;
 use crate::params::{format_hint, Params};
@@ -79,7 +80,14 @@ async fn handle(state: &AppState, req: Request) -> Response {
         }
     }
 
-    let (params, signed_raw) = match read_params(spec, req, &raw_query).await {
+    let read = if streams_body(spec) {
+        read_upload_params(req, &raw_query).await
+    } else {
+        read_params(req, &raw_query)
+            .await
+            .map(|(p, s)| (p, s, None))
+    };
+    let (params, signed_raw, upload) = match read {
         Ok(p) => p,
         Err(e) => return error_response(&action, hinted_format, e),
     };
@@ -99,6 +107,7 @@ async fn handle(state: &AppState, req: Request) -> Response {
         params: &params,
         caller: caller.as_ref(),
         base_url,
+        upload: std::sync::Mutex::new(upload),
     };
     // A panic in a handler is a bug, but the client still gets an envelope (100) and the
     // connection survives; the token's claim is released unrotated below.
@@ -160,17 +169,136 @@ fn action_of(path: &str) -> String {
     }
 }
 
-/// Reads every parameter, and the raw string a v2 signature covers: the query, then an
-/// urlencoded body (joined by `&`).
-async fn read_params(
-    spec: &CallSpec,
+/// The calls whose body carries file bytes: their body is streamed to the handler, never read
+/// into parameters.
+fn streams_body(spec: &CallSpec) -> bool {
+    spec.group == "upload" && spec.call == "simple"
+}
+
+/// A header's raw bytes as UTF-8 (`X-Filename` is sent as raw UTF-8, not ISO-8859-1).
+fn header_text(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| String::from_utf8(v.as_bytes().to_vec()).ok())
+}
+
+/// Parameters of a byte-carrying upload call: the query string and, for a multipart body, the
+/// text fields before the file part. The body (or the file part) is handed on unread, with the
+/// upload headers; the signed string is the query (or, with an empty query, the sorted
+/// multipart fields as for other calls).
+async fn read_upload_params(
     req: Request,
     raw_query: &[u8],
-) -> Result<(Params, Vec<u8>), ApiError> {
+) -> Result<(Params, Vec<u8>, Option<UploadBody>), ApiError> {
     if !matches!(*req.method(), Method::GET | Method::POST | Method::HEAD) {
         return Err(ApiError::new(codes::INVALID_PARAMS));
     }
-    let _ = spec;
+    let mut params = Params::default();
+    params.add_urlencoded(raw_query)?;
+    let mut signed = raw_query.to_vec();
+    let headers = req.headers();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let upload_headers = UploadHeaders {
+        filename: header_text(headers, "x-filename"),
+        filesize: header_text(headers, "x-filesize"),
+        filehash: header_text(headers, "x-filehash"),
+        content_type: content_type.clone(),
+    };
+    let lower = content_type.to_ascii_lowercase();
+    if lower.starts_with("application/x-www-form-urlencoded") {
+        // No file bytes travel in a form body: its parameters are read as for any call.
+        let (params, signed) = read_params(req, raw_query).await?;
+        let body = UploadBody {
+            headers: upload_headers,
+            part_filename: None,
+            source: UploadSource::Empty,
+        };
+        return Ok((params, signed, Some(body)));
+    }
+    let body = req.into_body();
+    if !lower.starts_with("multipart/form-data") {
+        let source = UploadSource::Raw(body.into_data_stream());
+        return Ok((
+            params,
+            signed,
+            Some(UploadBody {
+                headers: upload_headers,
+                part_filename: None,
+                source,
+            }),
+        ));
+    }
+    let boundary =
+        multer::parse_boundary(&content_type).map_err(|_| ApiError::new(codes::INVALID_PARAMS))?;
+    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
+    let mut fields = Vec::new();
+    let mut text_bytes = 0usize;
+    let mut file = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| ApiError::new(codes::INVALID_PARAMS))?
+    {
+        if field.file_name().is_some() {
+            file = Some(field);
+            break;
+        }
+        let name = field.name().unwrap_or("").to_string();
+        let mut value = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|_| ApiError::new(codes::INVALID_PARAMS))?
+        {
+            text_bytes += chunk.len();
+            if text_bytes > MAX_FORM_BODY {
+                return Err(ApiError::new(codes::INVALID_PARAMS));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| ApiError::new(codes::INVALID_PARAMS))?;
+        fields.push((name, value));
+    }
+    let sig_fields: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(n, _)| n != "signature")
+        .cloned()
+        .collect();
+    if !sig_fields.is_empty() && signed.is_empty() {
+        signed = hearth_api::signature::sorted_encoded_candidate(&sig_fields);
+    }
+    for (n, v) in fields {
+        params.add(n, v);
+    }
+    let part_filename = file
+        .as_ref()
+        .and_then(|f| f.file_name())
+        .map(str::to_string);
+    let source = match file {
+        Some(f) => UploadSource::Part(Box::new((multipart, f))),
+        None => UploadSource::Empty,
+    };
+    Ok((
+        params,
+        signed,
+        Some(UploadBody {
+            headers: upload_headers,
+            part_filename,
+            source,
+        }),
+    ))
+}
+
+/// Reads every parameter, and the raw string a v2 signature covers: the query, then an
+/// urlencoded body (joined by `&`).
+async fn read_params(req: Request, raw_query: &[u8]) -> Result<(Params, Vec<u8>), ApiError> {
+    if !matches!(*req.method(), Method::GET | Method::POST | Method::HEAD) {
+        return Err(ApiError::new(codes::INVALID_PARAMS));
+    }
     let mut params = Params::default();
     params.add_urlencoded(raw_query)?;
     let mut signed = raw_query.to_vec();
@@ -257,6 +385,10 @@ async fn authenticate(
 ) -> Result<Option<Caller>, ApiError> {
     let accepts = match spec.auth {
         AuthKind::None | AuthKind::Ignored => return Ok(None),
+        // Polling needs no token, but the JS uploader sends its upload action token.
+        AuthKind::Optional if spec.group == "upload" && spec.call == "poll_upload" => {
+            Accepts::SessionOrUploadToken
+        }
         AuthKind::Optional | AuthKind::Session => Accepts::SessionOnly,
         AuthKind::SessionOrUploadToken => Accepts::SessionOrUploadToken,
     };

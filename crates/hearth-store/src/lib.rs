@@ -6,6 +6,7 @@
 //! - [`migrate`]: two migration folders with the same file names, embedded at build time.
 //! - [`accounts`]: users, settings, applications, session and action tokens.
 //! - [`links`]: one-time download keys, FileDrops, avatars set from a stored image.
+//! - [`uploads`]: upload keys and their processing state (upload/poll_upload).
 //! - [`blob`]: content-addressed blob store (SHA-256, fsync, rename, fsync directory).
 //! - [`schema`]: schema introspection, used by the test that compares both databases.
 //! - `testing` (feature `testing`): a fresh database per test.
@@ -25,6 +26,7 @@ pub mod schema;
 pub mod testing;
 pub mod tree;
 pub mod tree_query;
+pub mod uploads;
 
 pub use db::{Db, WriteTx};
 

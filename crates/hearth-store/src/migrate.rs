@@ -38,6 +38,7 @@ embed![
     "0004_links",
     "0005_jobs",
     "0006_tree_indexes",
+    "0007_uploads",
 ];
 
 /// The embedded SQL of one dialect's migrations, as `(name, sql)` in order.

@@ -865,6 +865,7 @@ async fn sqlite_and_postgres_schemas_match() {
         "one_time_keys",
         "filedrops",
         "user_avatars",
+        "uploads",
     ] {
         assert!(lite_schema.tables.contains_key(t), "{t} missing");
     }

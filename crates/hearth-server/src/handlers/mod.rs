@@ -7,6 +7,7 @@ pub mod entries;
 pub mod file;
 pub mod folder;
 pub mod system;
+pub mod upload;
 pub mod user;
 
 use hearth_api::errors::{codes, ApiError};
@@ -24,6 +25,9 @@ pub struct Ctx<'a> {
     pub caller: Option<&'a Caller>,
     /// `scheme://host:port` of the request, for links.
     pub base_url: String,
+    /// The unread body and upload headers of a byte-carrying upload call (`upload/simple`);
+    /// the handler takes it.
+    pub upload: std::sync::Mutex<Option<upload::UploadBody>>,
 }
 
 impl Ctx<'_> {
@@ -60,6 +64,7 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("file", file::IMPLEMENTED),
     ("folder", folder::IMPLEMENTED),
     ("system", system::IMPLEMENTED),
+    ("upload", upload::IMPLEMENTED),
     ("user", user::IMPLEMENTED),
 ];
 
@@ -78,6 +83,7 @@ pub async fn dispatch(name: &str, cx: &Ctx<'_>) -> Reply {
         Some("file") => file::dispatch(name, cx).await,
         Some("folder") => folder::dispatch(name, cx).await,
         Some("system") => system::dispatch(name, cx).await,
+        Some("upload") => upload::dispatch(name, cx).await,
         Some("user") => user::dispatch(name, cx).await,
         _ => Err(ApiError::new(codes::UNKNOWN_API)),
     }

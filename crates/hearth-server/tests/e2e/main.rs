@@ -14,6 +14,7 @@ mod listener;
 mod snapshots;
 mod system;
 mod tidy;
+mod upload;
 mod user;
 mod widget;
 mod wire;

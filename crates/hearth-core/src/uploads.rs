@@ -1,0 +1,509 @@
+//! Uploads: `upload/check` (duplicates, dedup, quota), `upload/instant` (a file from content
+//! the account already holds), `upload/simple` (a whole file streamed into the blob store while
+//! hashed, then added in one transaction) and the upload keys `upload/poll_upload` reports.
+//!
+//! Dedup is per account: content counts as present only when the uploading user already holds
+//! it (a file head or a kept version), so nothing reveals what other accounts store.
+//! Failures inside an upload (hash or size mismatch, quota, duplicate with `skip`, path
+//! creation) end the key in status 99 with a fileerror, as clients expect; refusals before any
+//! byte is accepted are `doupload.result` codes (spec/upload.md §13).
+
+use std::future::Future;
+
+use hearth_api::errors::{codes, ApiError};
+use hearth_api::keys::UploadKey;
+use hearth_store::blob::BlobId;
+use hearth_store::tree::{self as store_tree, FileRow, FolderRow};
+use hearth_store::uploads::{self as store, UploadRow};
+use hearth_store::StoreError;
+
+use crate::sessions::Caller;
+use crate::tree::{valid_name, NewRevision, OnDuplicate, Target};
+use crate::{internal, now_us, Core};
+
+/// Poll status: no more requests for this key (terminal).
+pub const STATUS_DONE: i64 = 99;
+
+/// fileerror codes (spec/upload.md §8).
+pub mod fileerror {
+    pub const TOO_LARGE: &str = "1";
+    pub const HASH_MISMATCH: &str = "7";
+    pub const DUPLICATE: &str = "13";
+    pub const NO_FOLDER: &str = "14";
+    pub const STORAGE_LIMIT: &str = "15";
+    pub const PATH_FAILED: &str = "19";
+}
+
+/// `doupload.result` refusals of upload/simple (spec/upload.md §13).
+pub mod refusal {
+    pub const PARTIAL: i64 = -43;
+    pub const INVALID_SIZE: i64 = -48;
+    pub const MISSING_NAME: i64 = -49;
+    pub const SIZE_MISMATCH: i64 = -51;
+    pub const HASH_MISMATCH: i64 = -90;
+    pub const TOO_LARGE: i64 = -700;
+}
+
+/// The bytes of an upload body, chunk by chunk (the server adapts its HTTP body).
+pub trait ByteSource: Send {
+    type Chunk: AsRef<[u8]> + Send;
+    /// The next chunk; `Ok(None)` at the end; `Err` when the body broke off.
+    fn next_chunk(&mut self) -> impl Future<Output = Result<Option<Self::Chunk>, ()>> + Send;
+}
+
+/// `action_on_duplicate` of the upload calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadDuplicate {
+    /// The default: a same-named file with the same content is the answer; different content
+    /// is refused (143 / fileerror 13).
+    Skip,
+    /// Upload under a new unique name, `Name (1).ext`.
+    Keep,
+    /// The same-named file gets the content as a new version.
+    Replace,
+}
+
+impl UploadDuplicate {
+    pub fn parse(v: Option<&str>) -> Result<UploadDuplicate, ApiError> {
+        match v.filter(|v| !v.is_empty()) {
+            None | Some("skip") => Ok(UploadDuplicate::Skip),
+            Some("keep") => Ok(UploadDuplicate::Keep),
+            Some("replace") => Ok(UploadDuplicate::Replace),
+            Some(_) => Err(ApiError::new(codes::INVALID_PARAMS)),
+        }
+    }
+}
+
+/// Where an upload goes: `folder_key` (default the root) and a `path` relative to it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Destination<'a> {
+    pub folder_key: Option<&'a str>,
+    pub path: Option<&'a str>,
+}
+
+/// `upload/check` input.
+pub struct CheckRequest<'a> {
+    pub filename: Option<&'a str>,
+    pub hash: Option<&'a str>,
+    pub size: Option<i64>,
+    pub dest: Destination<'a>,
+}
+
+/// `upload/check` answer.
+pub struct CheckResult {
+    pub hash_exists: bool,
+    pub in_folder: bool,
+    pub file_exists: bool,
+    pub different_hash: bool,
+    pub duplicate_quickkey: Option<String>,
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    pub limit_exceeded: bool,
+    /// The destination's key when `path` was given and resolved.
+    pub folder_key: Option<String>,
+}
+
+/// The file an upload created or reused.
+pub struct Placed {
+    pub file: FileRow,
+    /// The device revision after the change; `None` when nothing changed.
+    pub revision: Option<NewRevision>,
+}
+
+/// `upload/simple` input.
+pub struct SimpleRequest<'a> {
+    pub filename: Option<&'a str>,
+    /// `X-Filesize`, raw.
+    pub declared_size: Option<&'a str>,
+    /// `X-Filehash`, raw.
+    pub declared_hash: Option<&'a str>,
+    pub dest: Destination<'a>,
+    pub on_duplicate: UploadDuplicate,
+    pub mtime_us: Option<i64>,
+}
+
+/// What `upload/simple` answers in `doupload`.
+pub enum SimpleOutcome {
+    /// `result 0` and the upload key (its poll tells success or the fileerror).
+    Key(String),
+    /// A refusal before the upload was accepted: `doupload.result`.
+    Refused(i64),
+}
+
+/// Unit size of a resumable upload of `size` bytes (spec/upload.md §3.1).
+pub fn unit_size(size: i64) -> i64 {
+    const MIB: i64 = 1024 * 1024;
+    let mut s = 0;
+    let mut t = 4 * MIB;
+    while s < 7 && size >= t {
+        s += 1;
+        t = t.saturating_mul(4);
+    }
+    if s == 0 {
+        4 * MIB
+    } else {
+        MIB << (s - 1)
+    }
+}
+
+fn parse_hash(h: &str) -> Option<[u8; 32]> {
+    if h.len() != 64 {
+        return None;
+    }
+    BlobId::parse(h).ok().map(|b| b.0)
+}
+
+fn db_err(e: StoreError) -> ApiError {
+    internal(e)
+}
+
+impl Core {
+    /// Resolves the destination; with `create`, missing folders of `path` are created.
+    /// `Ok(None)` when `path` names a missing folder and `create` is off.
+    async fn upload_folder(
+        &self,
+        caller: &Caller,
+        dest: Destination<'_>,
+        create: bool,
+    ) -> Result<Option<FolderRow>, ApiError> {
+        let mut folder = self
+            .live_folder_for_write(caller, Target::of(dest.folder_key, None))
+            .await?;
+        for part in dest.path.unwrap_or("").split('/').filter(|p| !p.is_empty()) {
+            let mut c = self.db().acquire().await.map_err(db_err)?;
+            let child = store_tree::child_folder_named(&mut c, folder.id, part)
+                .await
+                .map_err(db_err)?;
+            drop(c);
+            folder = match child {
+                Some(f) => f,
+                None if create => {
+                    self.create_folder(
+                        caller,
+                        Target::Key(&folder.folderkey),
+                        Some(part),
+                        OnDuplicate::Skip,
+                        None,
+                    )
+                    .await?
+                    .0
+                }
+                None => return Ok(None),
+            };
+        }
+        Ok(Some(folder))
+    }
+
+    /// `upload/check`.
+    pub async fn upload_check(
+        &self,
+        caller: &Caller,
+        req: CheckRequest<'_>,
+    ) -> Result<CheckResult, ApiError> {
+        if let Some(n) = req.filename {
+            if !valid_name(n) {
+                return Err(ApiError::new(codes::INVALID_FILENAME));
+            }
+        }
+        let hash = match req.hash {
+            Some(h) => Some(
+                parse_hash(h)
+                    .map(hex::encode)
+                    .ok_or_else(|| ApiError::new(codes::INVALID_PARAMS))?,
+            ),
+            None => None,
+        };
+        let folder = self.upload_folder(caller, req.dest, false).await?;
+        let user = self.user(caller.user_id).await?;
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let mut out = CheckResult {
+            hash_exists: false,
+            in_folder: false,
+            file_exists: false,
+            different_hash: false,
+            duplicate_quickkey: None,
+            used_bytes: user.used_bytes,
+            quota_bytes: user.quota_bytes,
+            limit_exceeded: user.used_bytes + req.size.unwrap_or(0) > user.quota_bytes,
+            folder_key: None,
+        };
+        if let Some(h) = &hash {
+            let held = store::user_content_size(&mut c, caller.user_id, h)
+                .await
+                .map_err(db_err)?;
+            out.hash_exists = held.is_some_and(|s| req.size.is_none_or(|want| want == s));
+        }
+        if let Some(folder) = &folder {
+            if req.dest.path.is_some_and(|p| !p.is_empty()) {
+                out.folder_key = Some(crate::tree::wire_key(folder));
+            }
+            if let (true, Some(h)) = (out.hash_exists, &hash) {
+                out.in_folder = store::folder_has_content(&mut c, folder.id, h)
+                    .await
+                    .map_err(db_err)?;
+            }
+            if let Some(name) = req.filename {
+                if let Some(f) = store_tree::child_file_named(&mut c, folder.id, name)
+                    .await
+                    .map_err(db_err)?
+                {
+                    out.file_exists = true;
+                    out.different_hash = hash.as_deref() != Some(f.hash.as_str());
+                    out.duplicate_quickkey = Some(f.quickkey);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `upload/instant`: a file from content `hash` the caller already holds (else 129).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload_instant(
+        &self,
+        caller: &Caller,
+        filename: Option<&str>,
+        hash: Option<&str>,
+        size: Option<i64>,
+        dest: Destination<'_>,
+        on_duplicate: UploadDuplicate,
+        mtime_us: Option<i64>,
+    ) -> Result<Placed, ApiError> {
+        let name = filename
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ApiError::new(codes::INVALID_FILENAME))?;
+        if !valid_name(name) {
+            return Err(ApiError::new(codes::INVALID_FILENAME));
+        }
+        let hash = hash
+            .and_then(parse_hash)
+            .map(hex::encode)
+            .ok_or_else(|| ApiError::new(codes::INVALID_PARAMS))?;
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let held = store::user_content_size(&mut c, caller.user_id, &hash)
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        let size = match (held, size) {
+            (Some(s), None) => s,
+            (Some(s), Some(want)) if s == want => s,
+            _ => return Err(ApiError::new(codes::INVALID_PARAMS)),
+        };
+        let folder = self
+            .upload_folder(caller, dest, true)
+            .await?
+            .ok_or_else(|| ApiError::new(codes::INVALID_FOLDERKEY))?;
+        self.place_upload(caller, &folder, name, &hash, size, on_duplicate, mtime_us)
+            .await
+    }
+
+    /// Adds stored content `hash` as file `name` of `folder`, by `action_on_duplicate`:
+    /// skip (same content: the existing file; different: 143), keep, replace (a new version of
+    /// the existing file; the same content changes nothing).
+    #[allow(clippy::too_many_arguments)]
+    async fn place_upload(
+        &self,
+        caller: &Caller,
+        folder: &FolderRow,
+        name: &str,
+        hash: &str,
+        size: i64,
+        on_duplicate: UploadDuplicate,
+        mtime_us: Option<i64>,
+    ) -> Result<Placed, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let existing = store_tree::child_file_named(&mut c, folder.id, name)
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        let target = Target::Key(&folder.folderkey);
+        let add = |dup| self.add_file(caller.user_id, target, name, hash, size, dup, mtime_us);
+        let (file, revision) = match (existing, on_duplicate) {
+            (None, _) => add(OnDuplicate::Allow).await?,
+            (Some(f), UploadDuplicate::Skip | UploadDuplicate::Replace) if f.hash == hash => {
+                (f, None)
+            }
+            (Some(_), UploadDuplicate::Skip) => {
+                return Err(ApiError::new(codes::FILE_ALREADY_EXISTS))
+            }
+            (Some(_), UploadDuplicate::Keep) => add(OnDuplicate::Keep).await?,
+            (Some(f), UploadDuplicate::Replace) => {
+                let rev = self.replace_content(caller, &f, hash, size).await?;
+                let mut c = self.db().acquire().await.map_err(db_err)?;
+                let f = store_tree::file_by_key(&mut c, &f.quickkey)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
+                (f, Some(rev))
+            }
+        };
+        Ok(Placed { file, revision })
+    }
+
+    /// `upload/simple`: streams `body` into the blob store while hashing (never holding the
+    /// whole file), verifies `X-Filehash` / `X-Filesize`, adds the file, and records the key.
+    pub async fn upload_simple<S: ByteSource>(
+        &self,
+        caller: &Caller,
+        req: SimpleRequest<'_>,
+        body: &mut S,
+    ) -> Result<SimpleOutcome, ApiError> {
+        let name = match req.filename.filter(|n| !n.is_empty()) {
+            Some(n) if valid_name(n) => n,
+            _ => return Ok(SimpleOutcome::Refused(refusal::MISSING_NAME)),
+        };
+        let declared_size = match req.declared_size.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match s.parse::<u64>() {
+                Ok(n) if n <= i64::MAX as u64 => Some(n),
+                _ => return Ok(SimpleOutcome::Refused(refusal::INVALID_SIZE)),
+            },
+        };
+        let declared_hash = match req.declared_hash.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(h) => match parse_hash(h) {
+                Some(b) => Some(b),
+                None => return Ok(SimpleOutcome::Refused(refusal::HASH_MISMATCH)),
+            },
+        };
+        let max = self.settings().limits.max_upload_size;
+        if declared_size.is_some_and(|s| max > 0 && s > max) {
+            return Ok(SimpleOutcome::Refused(refusal::TOO_LARGE));
+        }
+        // The destination folder must exist before any byte is accepted (112/114/211);
+        // folders of `path` are created after the content is stored.
+        let base = self
+            .live_folder_for_write(caller, Target::of(req.dest.folder_key, None))
+            .await?;
+        let user = self.user(caller.user_id).await?;
+        let room = (user.quota_bytes - user.used_bytes).max(0) as u64;
+
+        let mut record = UploadRow {
+            upload_key: UploadKey::generate().as_str().to_string(),
+            user_id: caller.user_id,
+            folder_id: Some(base.id),
+            file_name: name.to_string(),
+            size: declared_size.unwrap_or(0) as i64,
+            hash: declared_hash.map(hex::encode).unwrap_or_default(),
+            status: STATUS_DONE,
+            fileerror: String::new(),
+            quickkey: String::new(),
+            revision: 0,
+            created_us: now_us(),
+            updated_us: 0,
+        };
+
+        // Stream, stopping to store (but still reading) once the file cannot be accepted.
+        let mut failure: Option<&'static str> = None;
+        if declared_size.is_some_and(|s| s > room) {
+            failure = Some(fileerror::STORAGE_LIMIT);
+        }
+        let mut writer = Some(self.blobs().begin_write().await.map_err(internal)?);
+        let mut total: u64 = 0;
+        loop {
+            let chunk = match body.next_chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(()) => return Ok(SimpleOutcome::Refused(refusal::PARTIAL)),
+            };
+            let bytes = chunk.as_ref();
+            total += bytes.len() as u64;
+            if failure.is_none() && max > 0 && total > max {
+                failure = Some(fileerror::TOO_LARGE);
+            }
+            if failure.is_none() && total > room {
+                failure = Some(fileerror::STORAGE_LIMIT);
+            }
+            if failure.is_some() {
+                writer = None; // dropping it removes the temp file
+                continue;
+            }
+            if let Some(w) = writer.as_mut() {
+                w.write(bytes).await.map_err(internal)?;
+            }
+        }
+        record.size = total as i64;
+        let stored = match (failure, writer) {
+            (None, Some(w)) => match w.finish(declared_hash, declared_size).await {
+                Ok(id) => Some(id),
+                Err(StoreError::Mismatch(_)) => {
+                    failure = Some(fileerror::HASH_MISMATCH);
+                    None
+                }
+                Err(e) => return Err(internal(e)),
+            },
+            _ => None,
+        };
+        if let Some(id) = stored {
+            record.hash = id.to_hex();
+            match self.upload_folder(caller, req.dest, true).await {
+                Ok(Some(folder)) => {
+                    record.folder_id = Some(folder.id);
+                    match self
+                        .place_upload(
+                            caller,
+                            &folder,
+                            name,
+                            &record.hash,
+                            total as i64,
+                            req.on_duplicate,
+                            req.mtime_us,
+                        )
+                        .await
+                    {
+                        Ok(p) => {
+                            record.quickkey = p.file.quickkey.clone();
+                            record.file_name = p.file.name.clone();
+                            record.revision = p.file.revision;
+                            record.created_us = p.file.created_us;
+                        }
+                        Err(e) => failure = Some(fileerror_of(&e)?),
+                    }
+                }
+                Ok(None) | Err(_) => failure = Some(fileerror::PATH_FAILED),
+            }
+        }
+        if let Some(code) = failure {
+            record.fileerror = code.to_string();
+        }
+        record.updated_us = now_us();
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        store::insert_upload(&mut c, &record)
+            .await
+            .map_err(db_err)?;
+        Ok(SimpleOutcome::Key(record.upload_key))
+    }
+
+    /// `upload/poll_upload`: the upload with this key, if it was issued.
+    pub async fn poll_upload(&self, key: &str) -> Result<Option<UploadRow>, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        store::upload_by_key(&mut c, key).await.map_err(db_err)
+    }
+}
+
+/// The fileerror of a refused placement; anything unexpected stays an error.
+fn fileerror_of(e: &ApiError) -> Result<&'static str, ApiError> {
+    match e.code {
+        codes::LIMIT_EXCEEDED => Ok(fileerror::STORAGE_LIMIT),
+        codes::FILE_ALREADY_EXISTS => Ok(fileerror::DUPLICATE),
+        codes::INVALID_FOLDERKEY | codes::CANT_MODIFY_DELETED_ITEMS => Ok(fileerror::NO_FOLDER),
+        _ => Err(e.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit_size;
+
+    #[test]
+    fn unit_sizes_follow_the_table() {
+        const MIB: i64 = 1024 * 1024;
+        assert_eq!(unit_size(0), 4 * MIB);
+        assert_eq!(unit_size(4 * MIB - 1), 4 * MIB);
+        assert_eq!(unit_size(4 * MIB), MIB);
+        assert_eq!(unit_size(16 * MIB), 2 * MIB);
+        assert_eq!(unit_size(64 * MIB), 4 * MIB);
+        assert_eq!(unit_size(1024 * MIB), 16 * MIB);
+        assert_eq!(unit_size(16 * 1024 * MIB), 64 * MIB);
+        assert_eq!(unit_size(1 << 50), 64 * MIB);
+    }
+}

@@ -1,0 +1,65 @@
+//! upload/check — pre-flight of an upload: same-named file, content the account already holds
+//! (instant possible), quota, and for `resumable=yes` the unit layout and an empty bitmap.
+
+use hearth_api::response::{Node, Obj};
+use hearth_core::uploads::{unit_size, CheckRequest};
+
+use super::{destination, size_param};
+use crate::handlers::{Ctx, Reply};
+
+pub async fn handle(cx: &Ctx<'_>) -> Reply {
+    let caller = cx.caller()?;
+    let p = cx.params;
+    let size = size_param(cx)?;
+    let resumable = p.yes_no("resumable")?.unwrap_or(false);
+    let r = cx
+        .core
+        .upload_check(
+            caller,
+            CheckRequest {
+                filename: p.non_empty("filename"),
+                hash: p.non_empty("hash"),
+                size,
+                dest: destination(cx),
+            },
+        )
+        .await?;
+    let mut o = Obj::new()
+        .yes_no("hash_exists", r.hash_exists)
+        .yes_no("in_account", r.hash_exists)
+        .yes_no("in_folder", r.in_folder)
+        .yes_no("file_exists", r.file_exists)
+        .yes_no("different_hash", r.different_hash);
+    if let Some(q) = r.duplicate_quickkey {
+        o = o.str("duplicate_quickkey", q);
+    }
+    o = o
+        .num("available_space", (r.quota_bytes - r.used_bytes).max(0))
+        .num("storage_limit", r.quota_bytes)
+        .num("used_storage_size", r.used_bytes)
+        .yes_no("storage_limit_exceeded", r.limit_exceeded);
+    if let Some(k) = r.folder_key {
+        o = o.str("folder_key", k);
+    }
+    if resumable {
+        let size = size.unwrap_or(0);
+        let unit = unit_size(size);
+        let units = (size + unit - 1) / unit;
+        let words = (units + 15) / 16;
+        o = o.obj(
+            "resumable_upload",
+            Obj::new()
+                .yes_no("all_units_ready", false)
+                .num("number_of_units", units)
+                .num("unit_size", unit)
+                .obj(
+                    "bitmap",
+                    Obj::new().num("count", words).list(
+                        "words",
+                        (0..words).map(|_| Node::from("0".to_string())).collect(),
+                    ),
+                ),
+        );
+    }
+    Ok(o)
+}

@@ -1,0 +1,78 @@
+//! The upload group: pre-flight (`check`), dedup (`instant`), whole-file uploads (`simple`,
+//! alias `upload.php`) streamed into the blob store, and `poll_upload` for their keys.
+
+pub mod check;
+pub mod instant;
+pub mod poll_upload;
+pub mod simple;
+
+super::calls! {
+    "upload/check" => check,
+    "upload/instant" => instant,
+    "upload/poll_upload" => poll_upload,
+    "upload/simple" => simple,
+}
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use hearth_api::errors::{codes, ApiError};
+use hearth_core::uploads::{ByteSource, Destination};
+
+use super::Ctx;
+
+/// The upload headers, as sent (`X-Filename` decoded from its raw UTF-8 bytes).
+#[derive(Clone, Debug, Default)]
+pub struct UploadHeaders {
+    pub filename: Option<String>,
+    pub filesize: Option<String>,
+    pub filehash: Option<String>,
+    pub content_type: String,
+}
+
+/// Where the file bytes come from: the raw body, or the file part of a multipart body.
+pub enum UploadSource {
+    Raw(axum::body::BodyDataStream),
+    Part(Box<(multer::Multipart<'static>, multer::Field<'static>)>),
+    /// A multipart body without a file part.
+    Empty,
+}
+
+/// The unread body of a byte-carrying upload call and its headers.
+pub struct UploadBody {
+    pub headers: UploadHeaders,
+    /// The multipart file part's name from its `Content-Disposition`.
+    pub part_filename: Option<String>,
+    pub source: UploadSource,
+}
+
+impl ByteSource for UploadSource {
+    type Chunk = Bytes;
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, ()> {
+        match self {
+            UploadSource::Raw(s) => s.next().await.transpose().map_err(|_| ()),
+            UploadSource::Part(p) => p.1.chunk().await.map_err(|_| ()),
+            UploadSource::Empty => Ok(None),
+        }
+    }
+}
+
+/// `folder_key` (legacy `uploadkey`) and `path`.
+pub fn destination<'a>(cx: &'a Ctx<'_>) -> Destination<'a> {
+    Destination {
+        folder_key: cx.params.any_of(&["folder_key", "uploadkey"]),
+        path: cx.params.non_empty("path"),
+    }
+}
+
+/// `size`: a non-negative integer, else 129.
+pub fn size_param(cx: &Ctx<'_>) -> Result<Option<i64>, ApiError> {
+    match cx.params.non_empty("size") {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::new(codes::INVALID_PARAMS)),
+    }
+}

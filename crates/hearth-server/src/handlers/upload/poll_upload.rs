@@ -1,0 +1,55 @@
+//! upload/poll_upload — the state of an upload key: status 99 with the file, or with its
+//! fileerror; a malformed key is `result -20`, an unknown one `-80` (envelope Success).
+
+use hearth_api::keys::UploadKey;
+use hearth_api::response::Obj;
+use hearth_core::time_fmt;
+use hearth_core::uploads::STATUS_DONE;
+
+use crate::handlers::{Ctx, Reply};
+
+const DONE: &str = "No more requests for this key";
+const UNKNOWN: &str = "Unknown or no status available for this key";
+
+fn bare(result: &str) -> Obj {
+    Obj::new()
+        .str("result", result)
+        .str("status", "0")
+        .str("description", UNKNOWN)
+        .str("fileerror", "")
+        .str("filename", "")
+}
+
+pub async fn handle(cx: &Ctx<'_>) -> Reply {
+    let key = cx.params.non_empty("key").unwrap_or("");
+    let Some(key) = UploadKey::parse(key) else {
+        return Ok(Obj::new().obj("doupload", bare("-20")));
+    };
+    let Some(u) = cx.core.poll_upload(key.as_str()).await? else {
+        return Ok(Obj::new().obj("doupload", bare("-80")));
+    };
+    let description = if u.status == STATUS_DONE {
+        DONE
+    } else {
+        UNKNOWN
+    };
+    let mut d = Obj::new()
+        .str("result", "0")
+        .num("status", u.status)
+        .str("description", description)
+        .str("fileerror", u.fileerror.clone());
+    if u.fileerror.is_empty() && !u.quickkey.is_empty() {
+        d = d.str("quickkey", u.quickkey);
+    }
+    d = d
+        .str("hash", u.hash)
+        .str("filename", u.file_name)
+        .num("size", u.size);
+    if u.fileerror.is_empty() {
+        d = d
+            .str("created", time_fmt::date_time(u.created_us))
+            .str("created_utc", time_fmt::date_time_utc(u.created_us))
+            .num("revision", u.revision);
+    }
+    Ok(Obj::new().obj("doupload", d))
+}

@@ -1,0 +1,72 @@
+"""Uploads through the real PyPI `mediafire==0.6.1` client (package unedited).
+
+`upload_file` of a 1 MiB random file into a folder takes the simple path (upload/check →
+upload/simple with X-Filename/X-Filesize/X-Filehash → upload/poll_upload); the same bytes under
+another name take the instant path (check says hash_exists → upload/instant). file/get_info then
+shows the hash and size. Downloads are not served yet, so download_file is not exercised.
+"""
+
+import hashlib
+import io
+import os
+
+import pytest
+from mediafire.api import MediaFireApiError
+from mediafire.client import MediaFireClient
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def client(mf_api, server):
+    c = MediaFireClient(_api=lambda: mf_api)
+    c.login(email=server.email, password=server.password, app_id=server.app_id)
+    return c
+
+
+def test_simple_then_instant(client):
+    data = os.urandom(MIB)
+    digest = hashlib.sha256(data).hexdigest()
+    client.create_folder("mf:///uploads", recursive=True)
+
+    first = client.upload_file(io.BytesIO(data), "mf:///uploads/random.bin")
+    assert first.action == "upload/simple"
+    assert first.quickkey and len(first.quickkey) == 15
+    assert first.hash_ == digest
+    assert int(first.size) == MIB
+    assert first.filename == "random.bin"
+
+    second = client.upload_file(io.BytesIO(data), "mf:///uploads/the same, renamed ✓.bin")
+    assert second.action == "upload/instant"
+    assert second.quickkey != first.quickkey
+    assert second.filename == "the same, renamed ✓.bin"
+
+    for key in (first.quickkey, second.quickkey):
+        info = client.api.file_get_info(quick_key=key)["file_info"]
+        assert info["hash"] == digest
+        assert int(info["size"]) == MIB
+    resource = client.get_resource_by_uri("mf:///uploads/the same, renamed ✓.bin")
+    assert resource["quickkey"] == second.quickkey
+
+
+def test_upload_again_replaces_with_a_new_version(client):
+    client.create_folder("mf:///versions", recursive=True)
+    one = client.upload_file(io.BytesIO(b"first content"), "mf:///versions/notes.txt")
+    two = client.upload_file(io.BytesIO(b"second content!"), "mf:///versions/notes.txt")
+    # upload_file sends action_on_duplicate=replace: same file, new content.
+    assert two.quickkey == one.quickkey
+    info = client.api.file_get_info(quick_key=one.quickkey)["file_info"]
+    assert info["hash"] == hashlib.sha256(b"second content!").hexdigest()
+    # The same bytes again: check reports the file as already there, nothing is uploaded.
+    three = client.upload_file(io.BytesIO(b"second content!"), "mf:///versions/notes.txt")
+    assert three.action is None and three.quickkey == one.quickkey
+
+
+def test_poll_of_an_unknown_key(client):
+    result = client.api.upload_poll("abcdefghijk")
+    assert result["doupload"]["result"] == "-80"
+
+
+def test_instant_of_unknown_content_is_an_error(client):
+    with pytest.raises(MediaFireApiError):
+        client.api.upload_instant("x.bin", 3, hashlib.sha256(b"not here").hexdigest())
