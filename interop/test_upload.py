@@ -3,7 +3,9 @@
 `upload_file` of a 1 MiB random file into a folder takes the simple path (upload/check →
 upload/simple with X-Filename/X-Filesize/X-Filehash → upload/poll_upload); the same bytes under
 another name take the instant path (check says hash_exists → upload/instant). file/get_info then
-shows the hash and size. Downloads are not served yet, so download_file is not exercised.
+shows the hash and size. A 40 MiB file takes the resumable path (upload/check resumable=yes →
+20 multipart units of 2 MiB, part `chunk`, with x-unit-* headers → check says all_units_ready →
+upload/poll_upload). Downloads are not served yet, so download_file is not exercised.
 """
 
 import hashlib
@@ -60,6 +62,26 @@ def test_upload_again_replaces_with_a_new_version(client):
     # The same bytes again: check reports the file as already there, nothing is uploaded.
     three = client.upload_file(io.BytesIO(b"second content!"), "mf:///versions/notes.txt")
     assert three.action is None and three.quickkey == one.quickkey
+
+
+def test_resumable_upload_of_40_mib(client):
+    data = os.urandom(40 * MIB)
+    digest = hashlib.sha256(data).hexdigest()
+    client.create_folder("mf:///big", recursive=True)
+
+    result = client.upload_file(io.BytesIO(data), "mf:///big/forty.bin")
+    assert result.action == "upload/resumable"
+    assert result.quickkey and len(result.quickkey) == 15
+    assert result.hash_ == digest
+    assert int(result.size) == 40 * MIB
+    assert result.filename == "forty.bin"
+
+    info = client.api.file_get_info(quick_key=result.quickkey)["file_info"]
+    assert info["hash"] == digest
+    assert int(info["size"]) == 40 * MIB
+    assert info["filename"] == "forty.bin"
+    resource = client.get_resource_by_uri("mf:///big/forty.bin")
+    assert resource["quickkey"] == result.quickkey
 
 
 def test_poll_of_an_unknown_key(client):

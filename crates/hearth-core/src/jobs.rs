@@ -30,6 +30,9 @@ use crate::sessions::Caller;
 use crate::tree::{valid_name, Target, DELETED, IN_DELETED, LIVE};
 use crate::{internal, now_us, Core};
 
+/// How often the worker removes expired resumable uploads.
+const CLEANUP_EVERY: Duration = Duration::from_secs(60);
+
 /// Steps per batch (one write transaction, one device revision).
 pub const BATCH: i64 = 100;
 /// How long a worker holds a job without renewing (plus `job_batch_delay`).
@@ -545,6 +548,7 @@ impl Core {
     /// Starts the background worker that runs queued jobs (`hearth serve` and the test
     /// harness). On SQLite this process is the only server of the data directory, so jobs a
     /// crashed process held are taken up at once.
+    /// Starts the background worker: jobs, and periodic housekeeping.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
         let core = self.clone();
         tokio::spawn(async move { core.job_worker().await })
@@ -557,7 +561,15 @@ impl Core {
                 tracing::error!(error = %e, "freeing job leases");
             }
         }
+        let mut last_cleanup = std::time::Instant::now();
         loop {
+            // Housekeeping rides on the worker: abandoned resumable uploads expire.
+            if last_cleanup.elapsed() >= CLEANUP_EVERY {
+                last_cleanup = std::time::Instant::now();
+                if let Err(e) = self.cleanup_resumable().await {
+                    tracing::error!(error = %e.message, "removing expired resumable uploads");
+                }
+            }
             match self.claim_job(&owner).await {
                 Ok(Some(job)) => self.run_job(job, &owner).await,
                 Ok(None) => tokio::time::sleep(POLL).await,

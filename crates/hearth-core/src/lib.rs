@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod device;
+pub mod downloads;
 pub mod file_query;
 pub mod files;
 pub mod folder_query;

@@ -43,6 +43,9 @@ pub struct Settings {
     /// A pause before each batch of a background job. Tests only: lets a test watch a job
     /// in flight (and kill the server in the middle of one).
     pub job_batch_delay: Duration,
+    /// An unfinished resumable upload session (and its received units) is removed this long
+    /// after its last check or unit; a finished one is kept as long so check still reports it.
+    pub resumable_lifetime: Duration,
 }
 
 /// The limits `system/get_limits` reports and the server enforces.
@@ -102,6 +105,7 @@ impl Default for Settings {
             tos_revision: "1.0".to_string(),
             async_threshold: 500,
             job_batch_delay: Duration::ZERO,
+            resumable_lifetime: Duration::from_secs(86_400),
         }
     }
 }

@@ -9,12 +9,13 @@
 //! byte is accepted are `doupload.result` codes (spec/upload.md §13).
 
 use std::future::Future;
+use std::path::PathBuf;
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::UploadKey;
 use hearth_store::blob::BlobId;
 use hearth_store::tree::{self as store_tree, FileRow, FolderRow};
-use hearth_store::uploads::{self as store, UploadRow};
+use hearth_store::uploads::{self as store, ResumableRow, UploadRow};
 use hearth_store::StoreError;
 
 use crate::sessions::Caller;
@@ -32,6 +33,7 @@ pub mod fileerror {
     pub const NO_FOLDER: &str = "14";
     pub const STORAGE_LIMIT: &str = "15";
     pub const PATH_FAILED: &str = "19";
+    pub const UNKNOWN: &str = "6";
 }
 
 /// `doupload.result` refusals of upload/simple (spec/upload.md §13).
@@ -42,6 +44,9 @@ pub mod refusal {
     pub const SIZE_MISMATCH: i64 = -51;
     pub const HASH_MISMATCH: i64 = -90;
     pub const TOO_LARGE: i64 = -700;
+    pub const BEFORE_CHECK: i64 = -302;
+    pub const INVALID_UNIT_SIZE: i64 = -303;
+    pub const INVALID_UNIT_HASH: i64 = -304;
 }
 
 /// The bytes of an upload body, chunk by chunk (the server adapts its HTTP body).
@@ -87,6 +92,8 @@ pub struct CheckRequest<'a> {
     pub hash: Option<&'a str>,
     pub size: Option<i64>,
     pub dest: Destination<'a>,
+    /// `resumable=yes`: report (opening if needed) the resumable session.
+    pub resumable: bool,
 }
 
 /// `upload/check` answer.
@@ -101,6 +108,8 @@ pub struct CheckResult {
     pub limit_exceeded: bool,
     /// The destination's key when `path` was given and resolved.
     pub folder_key: Option<String>,
+    /// With `resumable=yes`: the session's layout and received units.
+    pub resumable: Option<ResumableState>,
 }
 
 /// The file an upload created or reused.
@@ -226,6 +235,7 @@ impl Core {
             quota_bytes: user.quota_bytes,
             limit_exceeded: user.used_bytes + req.size.unwrap_or(0) > user.quota_bytes,
             folder_key: None,
+            resumable: None,
         };
         if let Some(h) = &hash {
             let held = store::user_content_size(&mut c, caller.user_id, h)
@@ -252,6 +262,13 @@ impl Core {
                     out.duplicate_quickkey = Some(f.quickkey);
                 }
             }
+        }
+        drop(c);
+        if req.resumable {
+            out.resumable = Some(
+                self.check_resumable(caller, hash.as_deref(), req.size, req.filename, req.dest)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -477,6 +494,557 @@ impl Core {
     pub async fn poll_upload(&self, key: &str) -> Result<Option<UploadRow>, ApiError> {
         let mut c = self.db().acquire().await.map_err(db_err)?;
         store::upload_by_key(&mut c, key).await.map_err(db_err)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resumable uploads
+
+/// Poll status while the units of a resumable upload arrive.
+pub const STATUS_UNITS: i64 = 17;
+/// Poll status while a resumable upload is being assembled.
+pub const STATUS_ASSEMBLING: i64 = 19;
+
+/// The unit layout and received units of a resumable session, as check and every unit report.
+#[derive(Clone, Debug)]
+pub struct ResumableState {
+    /// The session's upload key; `None` when check had no hash and size to open one.
+    pub upload_key: Option<String>,
+    pub unit_size: i64,
+    pub number_of_units: i64,
+    /// Ids of the received, verified units.
+    pub received: Vec<i64>,
+    pub all_units_ready: bool,
+}
+
+impl ResumableState {
+    fn layout(size: i64) -> ResumableState {
+        let unit = unit_size(size);
+        ResumableState {
+            upload_key: None,
+            unit_size: unit,
+            number_of_units: (size + unit - 1) / unit,
+            received: Vec::new(),
+            all_units_ready: false,
+        }
+    }
+
+    /// The bitmap words (spec/upload.md §3.2): bit j of word i ⇔ unit 16·i + j received.
+    pub fn words(&self) -> Vec<u16> {
+        let mut w = vec![0u16; ((self.number_of_units + 15) / 16) as usize];
+        for &id in &self.received {
+            if id >= 0 && id < self.number_of_units {
+                w[(id / 16) as usize] |= 1 << (id % 16);
+            }
+        }
+        w
+    }
+}
+
+/// `upload/resumable` input: the raw headers of one unit and the query parameters.
+pub struct ResumableRequest<'a> {
+    /// `X-Filename` (optional; overrides the check's name).
+    pub filename: Option<&'a str>,
+    pub declared_size: Option<&'a str>,
+    pub declared_hash: Option<&'a str>,
+    pub unit_id: Option<&'a str>,
+    pub unit_hash: Option<&'a str>,
+    pub unit_size: Option<&'a str>,
+    /// Used only when no check opened the session (a unit with `X-Filename`).
+    pub dest: Destination<'a>,
+    pub on_duplicate: UploadDuplicate,
+    pub mtime_us: Option<i64>,
+}
+
+/// What `upload/resumable` answers.
+pub enum ResumableOutcome {
+    /// `doupload{result 0, key}` and the session's `resumable_upload`.
+    Unit(ResumableState),
+    /// `doupload.result` refusal; the unit is not recorded.
+    Refused(i64),
+}
+
+/// Drains a body (so the client sees the answer, not a reset connection).
+async fn drain<S: ByteSource>(body: &mut S) {
+    while let Ok(Some(_)) = body.next_chunk().await {}
+}
+
+fn parse_num(v: Option<&str>) -> Option<i64> {
+    v.map(str::trim)
+        .and_then(|s| s.parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+}
+
+impl Core {
+    fn unit_dir(&self, upload_key: &str) -> PathBuf {
+        self.blobs()
+            .unit_spool_dir()
+            .unwrap_or_else(|| std::env::temp_dir().join("hearth-units"))
+            .join(upload_key)
+    }
+
+    fn resumable_expiry(&self) -> i64 {
+        now_us().saturating_add(self.settings().resumable_lifetime.as_micros() as i64)
+    }
+
+    async fn remove_units(&self, upload_key: &str) {
+        match tokio::fs::remove_dir_all(self.unit_dir(upload_key)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(error = %e, upload_key, "removing resumable units"),
+        }
+    }
+
+    async fn resumable_state(&self, s: &ResumableRow) -> Result<ResumableState, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let received = store::unit_ids(&mut c, s.id).await.map_err(db_err)?;
+        let all =
+            s.state != store::RESUMABLE_RECEIVING || received.len() as i64 >= s.number_of_units;
+        Ok(ResumableState {
+            upload_key: Some(s.upload_key.clone()),
+            unit_size: s.unit_size,
+            number_of_units: s.number_of_units,
+            received: if s.state == store::RESUMABLE_RECEIVING {
+                received
+            } else {
+                (0..s.number_of_units).collect()
+            },
+            all_units_ready: all,
+        })
+    }
+
+    /// Finds or opens the session of (caller, hash, size); a later check re-targets a session
+    /// still receiving (name, destination) and extends its expiry. A finished session is kept
+    /// only while the caller still holds its content; otherwise a new one starts.
+    async fn open_resumable(
+        &self,
+        caller: &Caller,
+        hash: &str,
+        size: i64,
+        name: &str,
+        dest: Destination<'_>,
+    ) -> Result<ResumableRow, ApiError> {
+        let expires = self.resumable_expiry();
+        for _ in 0..3 {
+            let mut c = self.db().acquire().await.map_err(db_err)?;
+            if let Some(s) = store::resumable_by_content(&mut c, caller.user_id, hash, size)
+                .await
+                .map_err(db_err)?
+            {
+                match s.state {
+                    store::RESUMABLE_RECEIVING => {
+                        store::retarget_resumable(
+                            &mut c,
+                            s.id,
+                            name,
+                            dest.folder_key,
+                            dest.path,
+                            expires,
+                        )
+                        .await
+                        .map_err(db_err)?;
+                        return Ok(s);
+                    }
+                    store::RESUMABLE_DONE => {
+                        let held = store::user_content_size(&mut c, caller.user_id, hash)
+                            .await
+                            .map_err(db_err)?;
+                        if held.is_some() {
+                            return Ok(s);
+                        }
+                        store::delete_resumable(&mut c, s.id)
+                            .await
+                            .map_err(db_err)?;
+                        continue;
+                    }
+                    _ => return Ok(s),
+                }
+            }
+            drop(c);
+            let layout = ResumableState::layout(size);
+            let row = ResumableRow {
+                id: 0,
+                user_id: caller.user_id,
+                hash: hash.to_string(),
+                size,
+                upload_key: UploadKey::generate().as_str().to_string(),
+                file_name: name.to_string(),
+                folder_key: dest.folder_key.map(str::to_string),
+                path: dest.path.map(str::to_string),
+                unit_size: layout.unit_size,
+                number_of_units: layout.number_of_units,
+                state: store::RESUMABLE_RECEIVING,
+                created_us: now_us(),
+                expires_us: expires,
+            };
+            let mut tx = self.db().begin_write().await.map_err(db_err)?;
+            if store::insert_resumable(&mut tx, &row)
+                .await
+                .map_err(db_err)?
+            {
+                store::insert_upload(
+                    &mut tx,
+                    &UploadRow {
+                        upload_key: row.upload_key.clone(),
+                        user_id: caller.user_id,
+                        folder_id: None,
+                        file_name: name.to_string(),
+                        size,
+                        hash: hash.to_string(),
+                        status: STATUS_UNITS,
+                        fileerror: String::new(),
+                        quickkey: String::new(),
+                        revision: 0,
+                        created_us: row.created_us,
+                        updated_us: row.created_us,
+                    },
+                )
+                .await
+                .map_err(db_err)?;
+            }
+            tx.commit().await.map_err(internal)?;
+            // Inserted, or someone else did at the same time: read it back.
+        }
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        store::resumable_by_content(&mut c, caller.user_id, hash, size)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| ApiError::new(codes::INTERNAL))
+    }
+
+    /// The `resumable_upload` state of `upload/check resumable=yes`: with a hash and a size,
+    /// the session (opened if needed) and its received units; otherwise the bare layout.
+    async fn check_resumable(
+        &self,
+        caller: &Caller,
+        hash: Option<&str>,
+        size: Option<i64>,
+        name: Option<&str>,
+        dest: Destination<'_>,
+    ) -> Result<ResumableState, ApiError> {
+        if let Err(e) = self.cleanup_resumable().await {
+            tracing::warn!(error = ?e, "resumable cleanup failed");
+        }
+        match (hash, size) {
+            (Some(h), Some(s)) if s > 0 => {
+                let row = self
+                    .open_resumable(caller, h, s, name.unwrap_or(""), dest)
+                    .await?;
+                self.resumable_state(&row).await
+            }
+            _ => Ok(ResumableState::layout(size.unwrap_or(0))),
+        }
+    }
+
+    /// Removes resumable sessions past their expiry, with their units' files; an upload key
+    /// that never finished goes too. Returns how many sessions were removed.
+    pub async fn cleanup_resumable(&self) -> Result<u64, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let expired = store::expired_resumables(&mut c, now_us(), 100)
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        let mut n = 0;
+        for s in expired {
+            self.remove_units(&s.upload_key).await;
+            let mut tx = self.db().begin_write().await.map_err(db_err)?;
+            store::delete_resumable(&mut tx, s.id)
+                .await
+                .map_err(db_err)?;
+            store::delete_unfinished_upload(&mut tx, &s.upload_key, STATUS_DONE)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(internal)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Streams one unit into `<spool>/<key>/<id>` (a temp name until verified, fsynced before
+    /// it is recorded). `Ok(Err(refusal))` when the size or hash is wrong.
+    async fn spool_unit<S: ByteSource>(
+        &self,
+        upload_key: &str,
+        unit_id: i64,
+        expect_size: i64,
+        expect_hash: &[u8; 32],
+        body: &mut S,
+    ) -> Result<Result<(), i64>, ApiError> {
+        use sha2::Digest as _;
+        use tokio::io::AsyncWriteExt as _;
+        let dir = self.unit_dir(upload_key);
+        tokio::fs::create_dir_all(&dir).await.map_err(internal)?;
+        let tmp = dir.join(format!("{unit_id}.{:016x}.tmp", rand::random::<u64>()));
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(internal)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut total: i64 = 0;
+        let mut refusal = None;
+        loop {
+            let chunk = match body.next_chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(()) => {
+                    refusal = Some(refusal::PARTIAL);
+                    break;
+                }
+            };
+            let bytes = chunk.as_ref();
+            total += bytes.len() as i64;
+            if total > expect_size {
+                refusal = Some(refusal::INVALID_UNIT_SIZE);
+                drain(body).await;
+                break;
+            }
+            hasher.update(bytes);
+            if let Err(e) = file.write_all(bytes).await {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(internal(e));
+            }
+        }
+        if refusal.is_none() && total != expect_size {
+            refusal = Some(refusal::INVALID_UNIT_SIZE);
+        }
+        if refusal.is_none() && hasher.finalize().as_slice() != expect_hash.as_slice() {
+            refusal = Some(refusal::INVALID_UNIT_HASH);
+        }
+        if let Some(r) = refusal {
+            drop(file);
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Ok(Err(r));
+        }
+        let synced = async {
+            file.flush().await?;
+            file.sync_all().await?;
+            drop(file);
+            tokio::fs::rename(&tmp, dir.join(unit_id.to_string())).await?;
+            tokio::fs::File::open(&dir).await?.sync_all().await
+        }
+        .await;
+        if let Err(e) = synced {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(internal(e));
+        }
+        Ok(Ok(()))
+    }
+
+    /// `upload/resumable`: verifies and stores one unit of the caller's session for
+    /// (`X-Filehash`, `X-Filesize`); the request that brings the last missing unit assembles
+    /// the file and places it. A unit of a session already complete is read and ignored.
+    pub async fn upload_resumable<S: ByteSource>(
+        &self,
+        caller: &Caller,
+        req: ResumableRequest<'_>,
+        body: &mut S,
+    ) -> Result<ResumableOutcome, ApiError> {
+        macro_rules! refuse {
+            ($code:expr) => {{
+                drain(body).await;
+                return Ok(ResumableOutcome::Refused($code));
+            }};
+        }
+        let Some(size) = parse_num(req.declared_size).filter(|s| *s > 0) else {
+            refuse!(refusal::INVALID_SIZE);
+        };
+        let Some(hash) = req.declared_hash.map(str::trim).and_then(parse_hash) else {
+            refuse!(refusal::HASH_MISMATCH);
+        };
+        let max = self.settings().limits.max_upload_size;
+        if max > 0 && size as u64 > max {
+            refuse!(refusal::TOO_LARGE);
+        }
+        let (Some(unit_id), Some(unit_len)) = (parse_num(req.unit_id), parse_num(req.unit_size))
+        else {
+            refuse!(refusal::INVALID_UNIT_SIZE);
+        };
+        let Some(unit_hash) = req.unit_hash.map(str::trim).and_then(parse_hash) else {
+            refuse!(refusal::INVALID_UNIT_HASH);
+        };
+        let hash_hex = hex::encode(hash);
+        let name = req.filename.filter(|n| !n.is_empty());
+        if name.is_some_and(|n| !valid_name(n)) {
+            refuse!(refusal::MISSING_NAME);
+        }
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let existing = store::resumable_by_content(&mut c, caller.user_id, &hash_hex, size)
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        let session = match (existing, name) {
+            (Some(s), _) => s,
+            // No check opened it: a unit naming its file opens it (destination from the query).
+            (None, Some(n)) => {
+                self.live_folder_for_write(caller, Target::of(req.dest.folder_key, None))
+                    .await?;
+                self.open_resumable(caller, &hash_hex, size, n, req.dest)
+                    .await?
+            }
+            (None, None) => refuse!(refusal::BEFORE_CHECK),
+        };
+        if session.state != store::RESUMABLE_RECEIVING {
+            drain(body).await;
+            return Ok(ResumableOutcome::Unit(
+                self.resumable_state(&session).await?,
+            ));
+        }
+        let expect = (size - unit_id.saturating_mul(session.unit_size)).min(session.unit_size);
+        if unit_id >= session.number_of_units || unit_len != expect {
+            refuse!(refusal::INVALID_UNIT_SIZE);
+        }
+        if let Err(code) = self
+            .spool_unit(&session.upload_key, unit_id, expect, &unit_hash, body)
+            .await?
+        {
+            return Ok(ResumableOutcome::Refused(code));
+        }
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        store::insert_unit(&mut c, session.id, unit_id, &hex::encode(unit_hash), expect)
+            .await
+            .map_err(db_err)?;
+        let received = store::unit_ids(&mut c, session.id).await.map_err(db_err)?;
+        let complete = received.len() as i64 >= session.number_of_units;
+        let claimed = complete
+            && store::set_resumable_state(
+                &mut c,
+                session.id,
+                store::RESUMABLE_RECEIVING,
+                store::RESUMABLE_ASSEMBLING,
+                self.resumable_expiry(),
+            )
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        if claimed {
+            let name = name.unwrap_or(&session.file_name).to_string();
+            self.assemble(caller, &session, &name, req.on_duplicate, req.mtime_us)
+                .await?;
+        }
+        let mut state = self.resumable_state(&session).await?;
+        if complete {
+            state.all_units_ready = true;
+            state.received = (0..session.number_of_units).collect();
+        } else {
+            state.received = received;
+        }
+        Ok(ResumableOutcome::Unit(state))
+    }
+
+    /// Concatenates the units in one pass into a blob (hashing as it goes, verified against
+    /// the session's hash and size), places the file, ends the key in status 99 and removes
+    /// the unit files. Failures end the key with a fileerror.
+    async fn assemble(
+        &self,
+        caller: &Caller,
+        s: &ResumableRow,
+        name: &str,
+        on_duplicate: UploadDuplicate,
+        mtime_us: Option<i64>,
+    ) -> Result<(), ApiError> {
+        use tokio::io::AsyncReadExt as _;
+        let mut record = UploadRow {
+            upload_key: s.upload_key.clone(),
+            user_id: caller.user_id,
+            folder_id: None,
+            file_name: name.to_string(),
+            size: s.size,
+            hash: s.hash.clone(),
+            status: STATUS_ASSEMBLING,
+            fileerror: String::new(),
+            quickkey: String::new(),
+            revision: 0,
+            created_us: now_us(),
+            updated_us: now_us(),
+        };
+        {
+            let mut c = self.db().acquire().await.map_err(db_err)?;
+            store::update_upload(&mut c, &record)
+                .await
+                .map_err(db_err)?;
+        }
+        let dir = self.unit_dir(&s.upload_key);
+        let concat = async {
+            let mut w = self.blobs().begin_write().await.map_err(internal)?;
+            let mut buf = vec![0u8; 1 << 20];
+            for id in 0..s.number_of_units {
+                let mut f = tokio::fs::File::open(dir.join(id.to_string()))
+                    .await
+                    .map_err(internal)?;
+                loop {
+                    let n = f.read(&mut buf).await.map_err(internal)?;
+                    if n == 0 {
+                        break;
+                    }
+                    w.write(&buf[..n]).await.map_err(internal)?;
+                }
+            }
+            let want = parse_hash(&s.hash);
+            match w.finish(want, Some(s.size as u64)).await {
+                Ok(id) => Ok(Some(id)),
+                Err(StoreError::Mismatch(_)) => Ok(None),
+                Err(e) => Err(internal(e)),
+            }
+        };
+        let mut failure: Option<&'static str> = None;
+        match concat.await {
+            Ok(Some(_)) => {
+                let dest = Destination {
+                    folder_key: s.folder_key.as_deref(),
+                    path: s.path.as_deref(),
+                };
+                let placed = if name.is_empty() || !valid_name(name) {
+                    Err(fileerror::UNKNOWN)
+                } else {
+                    match self.upload_folder(caller, dest, true).await {
+                        Ok(Some(folder)) => {
+                            record.folder_id = Some(folder.id);
+                            self.place_upload(
+                                caller,
+                                &folder,
+                                name,
+                                &s.hash,
+                                s.size,
+                                on_duplicate,
+                                mtime_us,
+                            )
+                            .await
+                            .map_err(|e| fileerror_of(&e).unwrap_or(fileerror::UNKNOWN))
+                        }
+                        Ok(None) | Err(_) => Err(fileerror::PATH_FAILED),
+                    }
+                };
+                match placed {
+                    Ok(p) => {
+                        record.quickkey = p.file.quickkey.clone();
+                        record.file_name = p.file.name.clone();
+                        record.revision = p.file.revision;
+                        record.created_us = p.file.created_us;
+                    }
+                    Err(code) => failure = Some(code),
+                }
+            }
+            Ok(None) => failure = Some(fileerror::HASH_MISMATCH),
+            Err(_) => failure = Some(fileerror::UNKNOWN),
+        }
+        if let Some(code) = failure {
+            record.fileerror = code.to_string();
+        }
+        record.status = STATUS_DONE;
+        record.updated_us = now_us();
+        let mut tx = self.db().begin_write().await.map_err(db_err)?;
+        store::update_upload(&mut tx, &record)
+            .await
+            .map_err(db_err)?;
+        store::set_resumable_state(
+            &mut tx,
+            s.id,
+            store::RESUMABLE_ASSEMBLING,
+            store::RESUMABLE_DONE,
+            self.resumable_expiry(),
+        )
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(internal)?;
+        self.remove_units(&s.upload_key).await;
+        Ok(())
     }
 }
 

@@ -172,7 +172,7 @@ fn action_of(path: &str) -> String {
 /// The calls whose body carries file bytes: their body is streamed to the handler, never read
 /// into parameters.
 fn streams_body(spec: &CallSpec) -> bool {
-    spec.group == "upload" && spec.call == "simple"
+    spec.group == "upload" && matches!(spec.call, "simple" | "resumable")
 }
 
 /// A header's raw bytes as UTF-8 (`X-Filename` is sent as raw UTF-8, not ISO-8859-1).
@@ -206,6 +206,9 @@ async fn read_upload_params(
         filename: header_text(headers, "x-filename"),
         filesize: header_text(headers, "x-filesize"),
         filehash: header_text(headers, "x-filehash"),
+        unit_id: header_text(headers, "x-unit-id"),
+        unit_hash: header_text(headers, "x-unit-hash"),
+        unit_size: header_text(headers, "x-unit-size"),
         content_type: content_type.clone(),
     };
     let lower = content_type.to_ascii_lowercase();

@@ -3,6 +3,7 @@
 //! envelope. Also `/healthz`. No SQL here.
 
 pub mod api;
+pub mod download;
 pub mod handlers;
 pub mod listener;
 pub mod params;
@@ -69,6 +70,7 @@ pub fn router(core: Core, cors_origins: &[String]) -> Router {
                 )
             }),
         )
+        .route(download::ROUTE, get(download::serve))
         .route("/auth/mediafire_login.js", get(widget::script))
         .route(
             "/auth/mediafire_login.php",

@@ -83,6 +83,11 @@ pub trait BlobStore: Send + Sync {
     fn len(&self, id: &BlobId) -> BoxFuture<'_, Result<u64>>;
     /// Removes the blob; returns whether it existed. Only the GC calls this.
     fn delete(&self, id: &BlobId) -> BoxFuture<'_, Result<bool>>;
+    /// A local directory for the units of resumable uploads (spooled until assembly), on the
+    /// same disk as the store; `None` when the store has no local directory.
+    fn unit_spool_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// A blob being written. Dropping it without [`BlobWriter::finish`] removes the temp file.
@@ -255,6 +260,9 @@ impl LocalBlobStore {
 }
 
 impl BlobStore for LocalBlobStore {
+    fn unit_spool_dir(&self) -> Option<PathBuf> {
+        Some(self.root.join("units"))
+    }
     fn begin_write(&self) -> BoxFuture<'_, Result<Box<dyn BlobWriter>>> {
         Box::pin(async move {
             let tmp_path = self

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod blob;
 pub mod db;
 pub mod dialect;
+pub mod downloads;
 mod error;
 mod health;
 pub mod jobs;

@@ -39,6 +39,8 @@ embed![
     "0005_jobs",
     "0006_tree_indexes",
     "0007_uploads",
+    "0008_server_secret",
+    "0009_resumable",
 ];
 
 /// The embedded SQL of one dialect's migrations, as `(name, sql)` in order.

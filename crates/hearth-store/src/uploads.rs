@@ -1,5 +1,6 @@
-//! Upload keys (migration 0007) and the content look-ups of the upload calls: whether a user
-//! already holds some content (dedup is per account), and in which folder.
+//! Upload keys (migration 0007), resumable sessions and their units (0009), and the content
+//! look-ups of the upload calls: whether a user already holds some content (dedup is per
+//! account), and in which folder.
 
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
@@ -120,4 +121,246 @@ pub async fn folder_has_content(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resumable sessions (migration 0009)
+
+/// Session state: units are arriving.
+pub const RESUMABLE_RECEIVING: i64 = 0;
+/// Session state: every unit is in and one request is assembling the file.
+pub const RESUMABLE_ASSEMBLING: i64 = 1;
+/// Session state: assembled (or failed); kept until expiry so check reports every unit in.
+pub const RESUMABLE_DONE: i64 = 2;
+
+/// One resumable upload session, keyed by (user, hash, size).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResumableRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub hash: String,
+    pub size: i64,
+    pub upload_key: String,
+    pub file_name: String,
+    pub folder_key: Option<String>,
+    pub path: Option<String>,
+    pub unit_size: i64,
+    pub number_of_units: i64,
+    pub state: i64,
+    pub created_us: i64,
+    pub expires_us: i64,
+}
+
+const RESUMABLE_COLS: &str = "id, user_id, hash, size, upload_key, file_name, folder_key, path, \
+                              unit_size, number_of_units, state, created_us, expires_us";
+
+impl ResumableRow {
+    fn from_row(r: &AnyRow) -> Result<ResumableRow> {
+        Ok(ResumableRow {
+            id: r.try_get(0)?,
+            user_id: r.try_get(1)?,
+            hash: r.try_get(2)?,
+            size: r.try_get(3)?,
+            upload_key: r.try_get(4)?,
+            file_name: r.try_get(5)?,
+            folder_key: r.try_get(6)?,
+            path: r.try_get(7)?,
+            unit_size: r.try_get(8)?,
+            number_of_units: r.try_get(9)?,
+            state: r.try_get(10)?,
+            created_us: r.try_get(11)?,
+            expires_us: r.try_get(12)?,
+        })
+    }
+}
+
+/// Inserts a session unless one exists for (user, hash, size); returns whether it inserted.
+pub async fn insert_resumable(conn: &mut AnyConnection, r: &ResumableRow) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO resumable_uploads (user_id, hash, size, upload_key, file_name, folder_key, \
+         path, unit_size, number_of_units, state, created_us, expires_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (user_id, hash, size) DO NOTHING",
+    )
+    .bind(r.user_id)
+    .bind(&r.hash)
+    .bind(r.size)
+    .bind(&r.upload_key)
+    .bind(&r.file_name)
+    .bind(&r.folder_key)
+    .bind(&r.path)
+    .bind(r.unit_size)
+    .bind(r.number_of_units)
+    .bind(r.state)
+    .bind(r.created_us)
+    .bind(r.expires_us)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The session of (user, hash, size).
+pub async fn resumable_by_content(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hash: &str,
+    size: i64,
+) -> Result<Option<ResumableRow>> {
+    let sql = format!(
+        "SELECT {RESUMABLE_COLS} FROM resumable_uploads \
+         WHERE user_id = $1 AND hash = $2 AND size = $3"
+    );
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(hash)
+        .bind(size)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ResumableRow::from_row).transpose()
+}
+
+/// Sets the name and destination of a receiving session (a later check) and its expiry.
+pub async fn retarget_resumable(
+    conn: &mut AnyConnection,
+    id: i64,
+    file_name: &str,
+    folder_key: Option<&str>,
+    path: Option<&str>,
+    expires_us: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE resumable_uploads SET file_name = $2, folder_key = $3, path = $4, \
+         expires_us = $5 WHERE id = $1 AND state = $6",
+    )
+    .bind(id)
+    .bind(file_name)
+    .bind(folder_key)
+    .bind(path)
+    .bind(expires_us)
+    .bind(RESUMABLE_RECEIVING)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a session from state `from` to `to`; false if it was not in `from` (someone else
+/// claimed it first).
+pub async fn set_resumable_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: i64,
+    to: i64,
+    expires_us: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE resumable_uploads SET state = $3, expires_us = $4 WHERE id = $1 AND state = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(expires_us)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a received unit; a unit already recorded is left as it is (idempotent retries).
+pub async fn insert_unit(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    unit_id: i64,
+    hash: &str,
+    size: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO resumable_units (session_id, unit_id, hash, size) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (session_id, unit_id) DO NOTHING",
+    )
+    .bind(session_id)
+    .bind(unit_id)
+    .bind(hash)
+    .bind(size)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The ids of the units received so far, ascending.
+pub async fn unit_ids(conn: &mut AnyConnection, session_id: i64) -> Result<Vec<i64>> {
+    let rows =
+        sqlx::query("SELECT unit_id FROM resumable_units WHERE session_id = $1 ORDER BY unit_id")
+            .bind(session_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>(0).map_err(Into::into))
+        .collect()
+}
+
+/// Removes a session and its unit rows.
+pub async fn delete_resumable(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM resumable_units WHERE session_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM resumable_uploads WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sessions that expired before `now_us`, at most `limit`.
+pub async fn expired_resumables(
+    conn: &mut AnyConnection,
+    now_us: i64,
+    limit: i64,
+) -> Result<Vec<ResumableRow>> {
+    let sql = format!(
+        "SELECT {RESUMABLE_COLS} FROM resumable_uploads WHERE expires_us < $1 \
+         ORDER BY expires_us LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now_us)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(ResumableRow::from_row).collect()
+}
+
+/// Updates the processing state of an upload key (everything but the key and the user).
+pub async fn update_upload(conn: &mut AnyConnection, u: &UploadRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE uploads SET folder_id = $2, file_name = $3, size = $4, hash = $5, status = $6, \
+         fileerror = $7, quickkey = $8, revision = $9, created_us = $10, updated_us = $11 \
+         WHERE upload_key = $1",
+    )
+    .bind(&u.upload_key)
+    .bind(u.folder_id)
+    .bind(&u.file_name)
+    .bind(u.size)
+    .bind(&u.hash)
+    .bind(u.status)
+    .bind(&u.fileerror)
+    .bind(&u.quickkey)
+    .bind(u.revision)
+    .bind(u.created_us)
+    .bind(u.updated_us)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes an upload key that never finished (an expired resumable session's).
+pub async fn delete_unfinished_upload(
+    conn: &mut AnyConnection,
+    key: &str,
+    done_status: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM uploads WHERE upload_key = $1 AND status <> $2")
+        .bind(key)
+        .bind(done_status)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -866,6 +866,8 @@ async fn sqlite_and_postgres_schemas_match() {
         "filedrops",
         "user_avatars",
         "uploads",
+        "resumable_uploads",
+        "resumable_units",
     ] {
         assert!(lite_schema.tables.contains_key(t), "{t} missing");
     }

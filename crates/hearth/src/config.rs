@@ -108,6 +108,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "0",
         "pause before each batch of a background job (tests only)",
     ),
+    (
+        "resumable_lifetime_secs",
+        "86400",
+        "an unfinished resumable upload (and its received units) is removed after this long idle",
+    ),
     ("log", "info", "log filter (tracing EnvFilter syntax)"),
 ];
 
@@ -262,6 +267,7 @@ impl Config {
             tos_revision: self.get("tos_revision").to_string(),
             async_threshold: self.parse("async_threshold")?,
             job_batch_delay: Duration::from_millis(self.parse("job_batch_delay_ms")?),
+            resumable_lifetime: self.secs("resumable_lifetime_secs")?,
             ..Settings::default()
         })
     }

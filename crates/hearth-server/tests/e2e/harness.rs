@@ -52,7 +52,11 @@ impl TestServer {
         let db = hearth_store::Db::connect(&other.db_url())
             .await
             .expect("second node db");
-        let core = Core::new(db, test_settings(), other.core.blobs().clone());
+        let core = Core::new(
+            db,
+            other.core.settings().clone(),
+            other.core.blobs().clone(),
+        );
         TestServer::serve(core, TlsMode::Off, None, None).await
     }
 

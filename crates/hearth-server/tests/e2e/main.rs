@@ -7,6 +7,7 @@ mod auth;
 mod authz_matrix;
 mod device;
 mod docs;
+mod download;
 mod file;
 mod folder;
 mod jobs;

@@ -1,11 +1,12 @@
-//! file/get_links — one `links` entry per requested key. Downloads are not served yet, so each
-//! requested link type carries its `*_error_message`; a key the caller may not see gets `error`.
+//! file/get_links — one `links` entry per requested key: `direct_download` is a working URL (the
+//! owner's private files get a signed one), other types their `*_error_message`.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::{Node, Obj};
 use hearth_core::tree::FileRow;
 
 use super::{target_keys, NOT_SERVED};
+use crate::download;
 use crate::handlers::entries::media_of;
 use crate::handlers::{Ctx, Reply};
 
@@ -63,6 +64,13 @@ fn applicable(f: &FileRow) -> Vec<&'static str> {
     out
 }
 
+/// Why a visitor gets no direct link to someone else's public file with a password.
+const PASSWORD_NEEDED: &str = "This file is password protected";
+
+fn download_open(f: &FileRow) -> bool {
+    hearth_core::downloads::open_to_all(f)
+}
+
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let caller = cx.caller()?;
     let types = requested(cx.params.non_empty("link_type"))?;
@@ -74,7 +82,14 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
             Ok(view) => {
                 let types = types.clone().unwrap_or_else(|| applicable(&view.row));
                 for t in types {
-                    o = o.str(format!("{t}_error_message"), NOT_SERVED);
+                    o = match t {
+                        "direct_download" if view.owner || download_open(&view.row) => o.str(
+                            t,
+                            download::link_for(cx.core, &cx.base_url, &view.row).await?,
+                        ),
+                        "direct_download" => o.str(format!("{t}_error_message"), PASSWORD_NEEDED),
+                        _ => o.str(format!("{t}_error_message"), NOT_SERVED),
+                    };
                 }
             }
             Err(e) => o = o.str("error", e.message),

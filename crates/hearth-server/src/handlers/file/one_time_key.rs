@@ -1,5 +1,5 @@
 //! file/one_time_key — a one-time download key for a live file the caller owns, or with
-//! `get_counts_only=yes` only the 24-hour allowance. Downloads are not served yet: no URL.
+//! `get_counts_only=yes` only the 24-hour allowance; `links.download` is the one-time URL.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
@@ -41,11 +41,13 @@ pub fn with_counts(o: Obj, c: OneTimeCounts) -> Obj {
         .num("one_time_key_request_max_count", c.max)
 }
 
-/// `links`: one `*_error_message` per use case of the file where a one-time URL would be
-/// (`download` always; `view` for images and documents, `watch` for video, `listen` for audio).
-fn links(f: &FileRow) -> Obj {
+/// `links`: `download`, the one-time URL (`/download/<quickkey>/<name>?otk=<token>`), and one
+/// `*_error_message` per other use case of the file (viewers are not served: `view` for images
+/// and documents, `watch` for video, `listen` for audio).
+fn links(base_url: &str, f: &FileRow, token: &str) -> Obj {
     let (_, filetype, view, _) = media_of(&f.name);
-    let mut o = Obj::new().str("download_error_message", NOT_SERVED);
+    let url = crate::download::url(base_url, f, &format!("otk={token}"));
+    let mut o = Obj::new().str("download", url);
     if view != 0
         || matches!(
             filetype,
@@ -72,8 +74,9 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         .core
         .create_one_time_key(caller, cx.params.non_empty("quick_key").map(str::trim), &o)
         .await?;
+    let links = links(&cx.base_url, &k.file, &k.token);
     Ok(with_counts(Obj::new(), k.counts)
         .str("token", k.token)
         .str("quickkey", k.file.quickkey.clone())
-        .obj("links", links(&k.file)))
+        .obj("links", links))
 }

@@ -1,10 +1,11 @@
 //! upload/check — pre-flight of an upload: same-named file, content the account already holds
-//! (instant possible), quota, and for `resumable=yes` the unit layout and an empty bitmap.
+//! (instant possible), quota, and for `resumable=yes` the session (opened if needed): unit
+//! layout, bitmap of received units, upload key.
 
-use hearth_api::response::{Node, Obj};
-use hearth_core::uploads::{unit_size, CheckRequest};
+use hearth_api::response::Obj;
+use hearth_core::uploads::CheckRequest;
 
-use super::{destination, size_param};
+use super::{destination, resumable_obj, size_param};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
@@ -21,6 +22,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
                 hash: p.non_empty("hash"),
                 size,
                 dest: destination(cx),
+                resumable,
             },
         )
         .await?;
@@ -41,25 +43,8 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     if let Some(k) = r.folder_key {
         o = o.str("folder_key", k);
     }
-    if resumable {
-        let size = size.unwrap_or(0);
-        let unit = unit_size(size);
-        let units = (size + unit - 1) / unit;
-        let words = (units + 15) / 16;
-        o = o.obj(
-            "resumable_upload",
-            Obj::new()
-                .yes_no("all_units_ready", false)
-                .num("number_of_units", units)
-                .num("unit_size", unit)
-                .obj(
-                    "bitmap",
-                    Obj::new().num("count", words).list(
-                        "words",
-                        (0..words).map(|_| Node::from("0".to_string())).collect(),
-                    ),
-                ),
-        );
+    if let Some(r) = &r.resumable {
+        o = o.obj("resumable_upload", resumable_obj(r));
     }
     Ok(o)
 }

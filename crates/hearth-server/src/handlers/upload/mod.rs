@@ -1,22 +1,25 @@
 //! The upload group: pre-flight (`check`), dedup (`instant`), whole-file uploads (`simple`,
-//! alias `upload.php`) streamed into the blob store, and `poll_upload` for their keys.
+//! alias `upload.php`) and units (`resumable`) streamed to disk, and `poll_upload` for keys.
 
 pub mod check;
 pub mod instant;
 pub mod poll_upload;
+pub mod resumable;
 pub mod simple;
 
 super::calls! {
     "upload/check" => check,
     "upload/instant" => instant,
     "upload/poll_upload" => poll_upload,
+    "upload/resumable" => resumable,
     "upload/simple" => simple,
 }
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use hearth_api::errors::{codes, ApiError};
-use hearth_core::uploads::{ByteSource, Destination};
+use hearth_api::response::{Node, Obj};
+use hearth_core::uploads::{ByteSource, Destination, ResumableState};
 
 use super::Ctx;
 
@@ -26,6 +29,10 @@ pub struct UploadHeaders {
     pub filename: Option<String>,
     pub filesize: Option<String>,
     pub filehash: Option<String>,
+    /// `X-Unit-Id`, `X-Unit-Hash`, `X-Unit-Size` (upload/resumable).
+    pub unit_id: Option<String>,
+    pub unit_hash: Option<String>,
+    pub unit_size: Option<String>,
     pub content_type: String,
 }
 
@@ -75,4 +82,24 @@ pub fn size_param(cx: &Ctx<'_>) -> Result<Option<i64>, ApiError> {
             .map(Some)
             .ok_or_else(|| ApiError::new(codes::INVALID_PARAMS)),
     }
+}
+
+/// The `resumable_upload` object (spec/upload.md §3.3): bitmap words as decimal strings.
+pub fn resumable_obj(r: &ResumableState) -> Obj {
+    let words = r.words();
+    let mut o = Obj::new()
+        .yes_no("all_units_ready", r.all_units_ready)
+        .num("number_of_units", r.number_of_units)
+        .num("unit_size", r.unit_size)
+        .obj(
+            "bitmap",
+            Obj::new().num("count", words.len() as i64).list(
+                "words",
+                words.iter().map(|w| Node::from(w.to_string())).collect(),
+            ),
+        );
+    if let Some(k) = &r.upload_key {
+        o = o.str("upload_key", k.clone());
+    }
+    o
 }

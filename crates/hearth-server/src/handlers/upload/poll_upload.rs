@@ -1,5 +1,5 @@
 //! upload/poll_upload — the state of an upload key: status 99 with the file, or with its
-//! fileerror; a malformed key is `result -20`, an unknown one `-80` (envelope Success).
+//! fileerror, 17 / 19 while resumable units arrive / assemble; bad key `-20`, unknown `-80`.
 
 use hearth_api::keys::UploadKey;
 use hearth_api::response::Obj;
@@ -28,10 +28,17 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let Some(u) = cx.core.poll_upload(key.as_str()).await? else {
         return Ok(Obj::new().obj("doupload", bare("-80")));
     };
-    let description = if u.status == STATUS_DONE {
-        DONE
-    } else {
-        UNKNOWN
+    let description = match u.status {
+        STATUS_DONE => DONE,
+        2 => "Key is ready for use",
+        3 | 17 => "Upload is in progress",
+        4 => "Upload is completed",
+        5 => "Waiting for verification",
+        6 => "Verifying File",
+        11 => "Finished verification",
+        18 => "Waiting for assembly",
+        19 => "Assembling File",
+        _ => UNKNOWN,
     };
     let mut d = Obj::new()
         .str("result", "0")

@@ -1,5 +1,6 @@
-//! file/get_links: one entry per key; no download is served yet, so every link type answers
-//! its `*_error_message`, and a key the caller may not see gets an `error` entry.
+//! file/get_links: one entry per key; `direct_download` is a working URL (download.rs tests
+//! the bytes), other link types answer their `*_error_message`, and a key the caller may not
+//! see gets an `error` entry.
 
 use super::{alice, bob, fails, put, xml};
 use crate::harness::TestServer;
@@ -7,7 +8,7 @@ use crate::harness::TestServer;
 const NEVER_ISSUED: &str = "zzzzzzzzzzzzzzz";
 
 #[tokio::test]
-async fn links_explain_that_downloads_are_not_served() {
+async fn one_entry_per_key_with_a_working_direct_link() {
     let s = TestServer::start().await;
     let uid = alice(&s).await;
     let doc = put(&s, uid, "a.txt", b"a").await;
@@ -30,14 +31,12 @@ async fn links_explain_that_downloads_are_not_served() {
     let links = v["response"]["links"].as_array().unwrap();
     assert_eq!(links.len(), 4);
     assert_eq!(links[0]["quickkey"], doc.quickkey.as_str());
+    let url = links[0]["direct_download"].as_str().unwrap();
     assert!(
-        links[0].get("direct_download").is_none(),
-        "no URL that does not work"
+        url.starts_with(&s.url(&format!("/download/{}/a.txt?expires=", doc.quickkey))),
+        "{url}"
     );
-    assert!(links[0]["direct_download_error_message"]
-        .as_str()
-        .unwrap()
-        .contains("not available"));
+    assert!(links[0].get("direct_download_error_message").is_none());
     for (i, key) in [(1, NEVER_ISSUED), (2, bobs.quickkey.as_str())] {
         assert_eq!(
             links[i],
@@ -63,7 +62,7 @@ async fn links_explain_that_downloads_are_not_served() {
         [
             "quickkey",
             "normal_download_error_message",
-            "direct_download_error_message",
+            "direct_download",
             "listen_error_message",
             "streaming_error_message"
         ]

@@ -3,6 +3,7 @@
 
 mod check;
 mod instant;
+mod resumable;
 mod simple;
 
 use hearth_api::signature::{call_signature, next_secret_key};

@@ -1,0 +1,36 @@
+//! What serving file bytes writes: the per-server link-signing secret (migration
+//! `0008_server_secret`) and the files' download counters.
+
+use sqlx::{AnyConnection, Row as _};
+
+use crate::Result;
+
+/// The link-signing secret as hex; `candidate` is stored first if there is none yet (the first
+/// node to ask wins; every node then reads the same row).
+pub async fn server_secret(conn: &mut AnyConnection, candidate: &str) -> Result<String> {
+    if let Some(row) = sqlx::query("SELECT secret_hex FROM server_secret WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok(row.try_get(0)?);
+    }
+    sqlx::query(
+        "INSERT INTO server_secret (id, secret_hex) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(candidate)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query("SELECT secret_hex FROM server_secret WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Counts one completed download of a file (not a tree change: no revision).
+pub async fn count_download(conn: &mut AnyConnection, file_id: i64) -> Result<()> {
+    sqlx::query("UPDATE files SET downloads = downloads + 1 WHERE id = $1")
+        .bind(file_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
