@@ -253,37 +253,8 @@ impl Core {
         let mut bytes = 0i64;
         for (grp, row) in rows.iter().enumerate() {
             let grp = grp as i64;
-            let dest_line = tree::ancestors(&mut tx, dest_row.id)
-                .await
-                .map_err(db_err)?;
-            if dest_row.id == row.id || dest_line.iter().any(|a| a.id == row.id) {
-                return Err(ApiError::new(codes::FOLDER_PATH_CONFLICT));
-            }
-            let folders: Vec<FolderRow> = tree::subtree_folders(&mut tx, row.id)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .filter(|f| f.trash_state == LIVE)
-                .collect();
-            let files: Vec<FileRow> = tree::subtree_files(&mut tx, row.id)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .filter(|f| f.trash_state == LIVE)
-                .collect();
-            if (folders.len() + files.len()) as u64 > limits.max_objects {
-                return Err(ApiError::with_limit(
-                    codes::COPY_LIMIT_EXCEEDED,
-                    limits.max_objects,
-                ));
-            }
-            let height = folders.iter().map(|f| f.depth).max().unwrap_or(row.depth) - row.depth;
-            if dest_row.depth + 1 + height > limits.folder_depth_limit as i64 {
-                return Err(ApiError::with_limit(
-                    codes::FOLDER_DEPTH_LIMIT,
-                    limits.folder_depth_limit,
-                ));
-            }
+            let (folders, files) =
+                crate::tree::copy_source(&mut tx, &row, &dest_row, limits).await?;
             // Parents before children; a folder below a trashed one is not copied.
             let mut copied = HashSet::new();
             for f in &folders {

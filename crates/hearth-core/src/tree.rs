@@ -868,35 +868,7 @@ impl Core {
         let mut new_keys = Vec::new();
         let mut added_bytes = 0i64;
         for row in rows {
-            let dest_line = tree::ancestors(&mut tx, dest.id).await.map_err(db_err)?;
-            if dest.id == row.id || dest_line.iter().any(|a| a.id == row.id) {
-                return Err(ApiError::new(codes::FOLDER_PATH_CONFLICT));
-            }
-            let folders: Vec<FolderRow> = tree::subtree_folders(&mut tx, row.id)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .filter(|f| f.trash_state == LIVE)
-                .collect();
-            let files: Vec<FileRow> = tree::subtree_files(&mut tx, row.id)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .filter(|f| f.trash_state == LIVE)
-                .collect();
-            if (folders.len() + files.len()) as u64 > limits.max_objects {
-                return Err(ApiError::with_limit(
-                    codes::COPY_LIMIT_EXCEEDED,
-                    limits.max_objects,
-                ));
-            }
-            let height = folders.iter().map(|f| f.depth).max().unwrap_or(row.depth) - row.depth;
-            if dest.depth + 1 + height > limits.folder_depth_limit as i64 {
-                return Err(ApiError::with_limit(
-                    codes::FOLDER_DEPTH_LIMIT,
-                    limits.folder_depth_limit,
-                ));
-            }
+            let (folders, files) = copy_source(&mut tx, &row, &dest, limits).await?;
             // Old folder id → new folder (id, depth); parents come before children.
             let mut map = std::collections::HashMap::new();
             for f in &folders {
@@ -987,6 +959,47 @@ impl Core {
         .await
         .map_err(db_err)
     }
+}
+
+/// The live content a copy of `row` into `dest` takes, after the checks every copy makes: not
+/// into itself or below (115), at most `max_objects` items (207), not deeper than the depth limit
+/// (167). Folders come parents first.
+pub(crate) async fn copy_source(
+    tx: &mut AnyConnection,
+    row: &FolderRow,
+    dest: &FolderRow,
+    limits: &crate::Limits,
+) -> Result<(Vec<FolderRow>, Vec<FileRow>), ApiError> {
+    let dest_line = tree::ancestors(tx, dest.id).await.map_err(db_err)?;
+    if dest.id == row.id || dest_line.iter().any(|a| a.id == row.id) {
+        return Err(ApiError::new(codes::FOLDER_PATH_CONFLICT));
+    }
+    let folders: Vec<FolderRow> = tree::subtree_folders(tx, row.id)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter(|f| f.trash_state == LIVE)
+        .collect();
+    let files: Vec<FileRow> = tree::subtree_files(tx, row.id)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .filter(|f| f.trash_state == LIVE)
+        .collect();
+    if (folders.len() + files.len()) as u64 > limits.max_objects {
+        return Err(ApiError::with_limit(
+            codes::COPY_LIMIT_EXCEEDED,
+            limits.max_objects,
+        ));
+    }
+    let height = folders.iter().map(|f| f.depth).max().unwrap_or(row.depth) - row.depth;
+    if dest.depth + 1 + height > limits.folder_depth_limit as i64 {
+        return Err(ApiError::with_limit(
+            codes::FOLDER_DEPTH_LIMIT,
+            limits.folder_depth_limit,
+        ));
+    }
+    Ok((folders, files))
 }
 
 /// Stamps a folder whose direct content changed.
