@@ -10,9 +10,10 @@ use sqlx::{AnyConnection, Row as _};
 
 use crate::{Db, Result, StoreError};
 
-const FOLDER_COLS: &str = "id, user_id, folderkey, parent_id, name, description, tags, privacy, \
+pub(crate) const FOLDER_COLS: &str =
+    "id, user_id, folderkey, parent_id, name, description, tags, privacy, \
      created_us, mtime_us, revision, trash_state, delete_us, depth";
-const FILE_COLS: &str = "id, user_id, quickkey, folder_id, name, description, privacy, \
+pub(crate) const FILE_COLS: &str = "id, user_id, quickkey, folder_id, name, description, privacy, \
      password_hash, created_us, mtime_us, revision, trash_state, delete_us, hash, size, downloads";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +36,7 @@ pub struct FolderRow {
 }
 
 impl FolderRow {
-    fn from_row(r: &AnyRow) -> Result<FolderRow> {
+    pub(crate) fn from_row(r: &AnyRow) -> Result<FolderRow> {
         Ok(FolderRow {
             id: r.try_get(0)?,
             user_id: r.try_get(1)?,
@@ -82,7 +83,7 @@ pub struct FileRow {
 }
 
 impl FileRow {
-    fn from_row(r: &AnyRow) -> Result<FileRow> {
+    pub(crate) fn from_row(r: &AnyRow) -> Result<FileRow> {
         Ok(FileRow {
             id: r.try_get(0)?,
             user_id: r.try_get(1)?,

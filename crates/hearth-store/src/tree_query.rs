@@ -12,50 +12,14 @@ use crate::dialect::{like_contains, like_escape};
 use crate::tree::{FileRow, FolderRow, Order, Page};
 use crate::{Db, Result};
 
-// The column lists and decoders mirror `tree.rs` (whose own are private to it).
-const FOLDER_COLS: &str = "id, user_id, folderkey, parent_id, name, description, tags, privacy, \
-     created_us, mtime_us, revision, trash_state, delete_us, depth";
-const FILE_COLS: &str = "id, user_id, quickkey, folder_id, name, description, privacy, \
-     password_hash, created_us, mtime_us, revision, trash_state, delete_us, hash, size, downloads";
+use crate::tree::{FILE_COLS, FOLDER_COLS};
 
 fn folder_row(r: &AnyRow) -> Result<FolderRow> {
-    Ok(FolderRow {
-        id: r.try_get(0)?,
-        user_id: r.try_get(1)?,
-        folderkey: r.try_get(2)?,
-        parent_id: r.try_get(3)?,
-        name: r.try_get(4)?,
-        description: r.try_get(5)?,
-        tags: r.try_get(6)?,
-        privacy: r.try_get(7)?,
-        created_us: r.try_get(8)?,
-        mtime_us: r.try_get(9)?,
-        revision: r.try_get(10)?,
-        trash_state: r.try_get(11)?,
-        delete_us: r.try_get(12)?,
-        depth: r.try_get(13)?,
-    })
+    FolderRow::from_row(r)
 }
 
 fn file_row(r: &AnyRow) -> Result<FileRow> {
-    Ok(FileRow {
-        id: r.try_get(0)?,
-        user_id: r.try_get(1)?,
-        quickkey: r.try_get(2)?,
-        folder_id: r.try_get(3)?,
-        name: r.try_get(4)?,
-        description: r.try_get(5)?,
-        privacy: r.try_get(6)?,
-        password_hash: r.try_get(7)?,
-        created_us: r.try_get(8)?,
-        mtime_us: r.try_get(9)?,
-        revision: r.try_get(10)?,
-        trash_state: r.try_get(11)?,
-        delete_us: r.try_get(12)?,
-        hash: r.try_get(13)?,
-        size: r.try_get(14)?,
-        downloads: r.try_get(15)?,
-    })
+    FileRow::from_row(r)
 }
 
 /// Extra conditions on a listing or a search.
