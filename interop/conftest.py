@@ -34,6 +34,8 @@ class Server:
         self.base_url = base_url
         self.data_dir = data_dir
         self.log_path = log_path
+        # `--tls-self-signed` writes its certificate here; the same port also speaks TLS.
+        self.ca_cert = Path(data_dir) / "tls" / "self-signed.pem"
         self.app_id = APP_ID
         self.email = EMAIL
         self.password = PASSWORD
@@ -99,7 +101,10 @@ def server(tmp_path_factory):
 
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir)],
+            [
+                binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
+                "--tls-self-signed",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -133,6 +138,12 @@ def server(tmp_path_factory):
                 pytrace=False,
             )
         srv.base_url = match.group(1)
+        if not srv.ca_cert.is_file():
+            pytest.fail(
+                f"hearth serve --tls-self-signed wrote no certificate at {srv.ca_cert}\n"
+                f"server log:\n{srv.log_tail()}",
+                pytrace=False,
+            )
 
         created = subprocess.run(
             [
@@ -166,11 +177,19 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def mf_api(server, monkeypatch):
-    """A PyPI `mediafire` MediaFireApi pointed at the test server (package left unedited)."""
+    """A PyPI `mediafire` MediaFireApi pointed at the test server (package left unedited).
+
+    The client's `download_file` rewrites links to https and fetches them with a bare
+    `requests.get`, so requests is told to trust the server's self-signed certificate through
+    `REQUESTS_CA_BUNDLE` (and the SDK's own session through `verify`).
+    """
     import mediafire.api
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_cert))
 
     monkeypatch.setattr(mediafire.api, "API_BASE", server.base_url)
     monkeypatch.setattr(mediafire.api, "API_VER", "1.5")
     api = mediafire.api.MediaFireApi()
     api.http = TimeoutSession()
+    api.http.verify = str(server.ca_cert)
     return api

@@ -5,7 +5,8 @@ upload/simple with X-Filename/X-Filesize/X-Filehash → upload/poll_upload); the
 another name take the instant path (check says hash_exists → upload/instant). file/get_info then
 shows the hash and size. A 40 MiB file takes the resumable path (upload/check resumable=yes →
 20 multipart units of 2 MiB, part `chunk`, with x-unit-* headers → check says all_units_ready →
-upload/poll_upload). Downloads are not served yet, so download_file is not exercised.
+upload/poll_upload). `download_file` of both (file/get_links direct_download, rewritten to
+https by the client, over the server's self-signed TLS) gives back the same bytes.
 """
 
 import hashlib
@@ -50,6 +51,10 @@ def test_simple_then_instant(client):
     resource = client.get_resource_by_uri("mf:///uploads/the same, renamed ✓.bin")
     assert resource["quickkey"] == second.quickkey
 
+    out = io.BytesIO()
+    client.download_file("mf:///uploads/random.bin", out)
+    assert out.getvalue() == data
+
 
 def test_upload_again_replaces_with_a_new_version(client):
     client.create_folder("mf:///versions", recursive=True)
@@ -82,6 +87,11 @@ def test_resumable_upload_of_40_mib(client):
     assert info["filename"] == "forty.bin"
     resource = client.get_resource_by_uri("mf:///big/forty.bin")
     assert resource["quickkey"] == result.quickkey
+
+    out = io.BytesIO()
+    client.download_file("mf:///big/forty.bin", out)
+    assert len(out.getvalue()) == 40 * MIB
+    assert out.getvalue() == data
 
 
 def test_poll_of_an_unknown_key(client):

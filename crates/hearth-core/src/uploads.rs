@@ -490,6 +490,120 @@ impl Core {
         Ok(SimpleOutcome::Key(record.upload_key))
     }
 
+    /// `upload/update`: streams `body` into the blob store like `upload/simple` and makes it
+    /// the new content of the caller's live file `quick_key` ([`Core::replace_content`]: the
+    /// old head becomes an earlier version). The file is checked before any byte is read
+    /// (110/114, trash 211); identical content is 238 and going over quota 162 once the body is
+    /// read; a hash or size mismatch ends the key with fileerror 7, as for upload/simple.
+    pub async fn upload_update<S: ByteSource>(
+        &self,
+        caller: &Caller,
+        quick_key: &str,
+        declared_size: Option<&str>,
+        declared_hash: Option<&str>,
+        body: &mut S,
+    ) -> Result<SimpleOutcome, ApiError> {
+        let f = self.file_for_write(caller, Some(quick_key), None).await?;
+        if f.trash_state != crate::tree::LIVE {
+            return Err(ApiError::new(codes::CANT_MODIFY_DELETED_ITEMS));
+        }
+        let declared_size = match declared_size.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match s.parse::<u64>() {
+                Ok(n) if n <= i64::MAX as u64 => Some(n),
+                _ => return Ok(SimpleOutcome::Refused(refusal::INVALID_SIZE)),
+            },
+        };
+        let declared_hash = match declared_hash.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(h) => match parse_hash(h) {
+                Some(b) => Some(b),
+                None => return Ok(SimpleOutcome::Refused(refusal::HASH_MISMATCH)),
+            },
+        };
+        let max = self.settings().limits.max_upload_size;
+        if declared_size.is_some_and(|s| max > 0 && s > max) {
+            return Ok(SimpleOutcome::Refused(refusal::TOO_LARGE));
+        }
+        let user = self.user(caller.user_id).await?;
+        // The old head's bytes are freed by the replacement.
+        let room = (user.quota_bytes - user.used_bytes + f.size).max(0) as u64;
+        let mut over_quota = declared_size.is_some_and(|s| s > room);
+        let mut too_large = false;
+        let mut writer = Some(self.blobs().begin_write().await.map_err(internal)?);
+        let mut total: u64 = 0;
+        loop {
+            let chunk = match body.next_chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(()) => return Ok(SimpleOutcome::Refused(refusal::PARTIAL)),
+            };
+            let bytes = chunk.as_ref();
+            total += bytes.len() as u64;
+            too_large |= max > 0 && total > max;
+            over_quota |= total > room;
+            if too_large || over_quota {
+                writer = None; // dropping it removes the temp file
+                continue;
+            }
+            if let Some(w) = writer.as_mut() {
+                w.write(bytes).await.map_err(internal)?;
+            }
+        }
+        if over_quota && !too_large {
+            return Err(ApiError::new(codes::LIMIT_EXCEEDED));
+        }
+        let mut record = UploadRow {
+            upload_key: UploadKey::generate().as_str().to_string(),
+            user_id: caller.user_id,
+            folder_id: Some(f.folder_id),
+            file_name: f.name.clone(),
+            size: total as i64,
+            hash: declared_hash.map(hex::encode).unwrap_or_default(),
+            status: STATUS_DONE,
+            fileerror: String::new(),
+            quickkey: String::new(),
+            revision: 0,
+            created_us: now_us(),
+            updated_us: 0,
+        };
+        let stored = match writer.filter(|_| !too_large) {
+            None => {
+                record.fileerror = fileerror::TOO_LARGE.to_string();
+                None
+            }
+            Some(w) => match w.finish(declared_hash, declared_size).await {
+                Ok(id) => Some(id),
+                Err(StoreError::Mismatch(_)) => {
+                    record.fileerror = fileerror::HASH_MISMATCH.to_string();
+                    None
+                }
+                Err(e) => return Err(internal(e)),
+            },
+        };
+        if let Some(id) = stored {
+            record.hash = id.to_hex();
+            // 238 (same content) and 162 (quota, if usage grew meanwhile) answer the call.
+            self.replace_content(caller, &f, &record.hash, total as i64)
+                .await?;
+            let mut c = self.db().acquire().await.map_err(db_err)?;
+            let f = store_tree::file_by_key(&mut c, &f.quickkey)
+                .await
+                .map_err(db_err)?
+                .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
+            record.quickkey = f.quickkey.clone();
+            record.file_name = f.name.clone();
+            record.revision = f.revision;
+            record.created_us = f.created_us;
+        }
+        record.updated_us = now_us();
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        store::insert_upload(&mut c, &record)
+            .await
+            .map_err(db_err)?;
+        Ok(SimpleOutcome::Key(record.upload_key))
+    }
+
     /// `upload/poll_upload`: the upload with this key, if it was issued.
     pub async fn poll_upload(&self, key: &str) -> Result<Option<UploadRow>, ApiError> {
         let mut c = self.db().acquire().await.map_err(db_err)?;

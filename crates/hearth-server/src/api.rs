@@ -172,7 +172,7 @@ fn action_of(path: &str) -> String {
 /// The calls whose body carries file bytes: their body is streamed to the handler, never read
 /// into parameters.
 fn streams_body(spec: &CallSpec) -> bool {
-    spec.group == "upload" && matches!(spec.call, "simple" | "resumable")
+    spec.group == "upload" && matches!(spec.call, "simple" | "resumable" | "update")
 }
 
 /// A header's raw bytes as UTF-8 (`X-Filename` is sent as raw UTF-8, not ISO-8859-1).

@@ -6,6 +6,7 @@ pub mod instant;
 pub mod poll_upload;
 pub mod resumable;
 pub mod simple;
+pub mod update;
 
 super::calls! {
     "upload/check" => check,
@@ -13,6 +14,7 @@ super::calls! {
     "upload/poll_upload" => poll_upload,
     "upload/resumable" => resumable,
     "upload/simple" => simple,
+    "upload/update" => update,
 }
 
 use bytes::Bytes;

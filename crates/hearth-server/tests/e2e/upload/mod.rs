@@ -5,6 +5,7 @@ mod check;
 mod instant;
 mod resumable;
 mod simple;
+mod update;
 
 use hearth_api::signature::{call_signature, next_secret_key};
 use hearth_client::{encode, Client};
