@@ -197,10 +197,7 @@ impl Core {
         {
             return Err(ApiError::new(codes::MISSING_PARAMS));
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         tree::update_file(
             &mut tx,
             f.id,
@@ -237,10 +234,7 @@ impl Core {
         for k in keys {
             rows.push(self.file_for_write(caller, Some(k), None).await?);
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         for f in rows {
             self.relocate(&mut tx, caller.user_id, &f, dest.id, rev)
                 .await?;
@@ -304,10 +298,7 @@ impl Core {
         if user.used_bytes + added > user.quota_bytes {
             return Err(ApiError::new(codes::LIMIT_EXCEEDED));
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         let now = now_us();
         let mut new_keys = Vec::new();
         for f in rows {
@@ -368,10 +359,7 @@ impl Core {
             }
             rows.push(f);
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         let now = now_us();
         for f in rows {
             tree::update_file(
@@ -411,10 +399,7 @@ impl Core {
                 rows.push(f);
             }
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         for f in rows {
             self.purge_file_row(&mut tx, caller.user_id, &f, rev)
                 .await?;
@@ -480,10 +465,7 @@ impl Core {
                 Some(o) if o.trash_state == LIVE => o.id,
                 _ => self.root_folder(caller.user_id).await?.id,
             };
-            let mut tx = self.db().begin_write().await.map_err(db_err)?;
-            let rev = tree::next_revision(&mut tx, caller.user_id)
-                .await
-                .map_err(db_err)?;
+            let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
             self.relocate(&mut tx, caller.user_id, &f, dest, rev)
                 .await?;
             tree::update_folder(&mut tx, dest, rev, &Default::default())
@@ -579,10 +561,7 @@ impl Core {
         if user.used_bytes - f.size + size > user.quota_bytes {
             return Err(ApiError::new(codes::LIMIT_EXCEEDED));
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         let now = now_us();
         tree::add_content_ref(&mut tx, hash, size, now)
             .await

@@ -169,6 +169,38 @@ impl Core {
         self.db().begin_write().await.map_err(db_err)
     }
 
+    /// Begins a mutation of `user_id`'s tree: a write transaction holding the account's next
+    /// device revision, which every item the mutation touches is stamped with.
+    pub(crate) async fn begin_revision(&self, user_id: i64) -> Result<(WriteTx, i64), ApiError> {
+        let mut tx = self.begin().await?;
+        let rev = tree::next_revision(&mut tx, user_id)
+            .await
+            .map_err(db_err)?;
+        Ok((tx, rev))
+    }
+
+    /// Folders the caller owns, named by `keys`, none of them the root (114), each passing
+    /// `check` (errors in key order).
+    async fn owned_non_root_folders(
+        &self,
+        caller: &Caller,
+        keys: &[&str],
+        check: fn(&FolderRow) -> Result<(), ApiError>,
+    ) -> Result<Vec<FolderRow>, ApiError> {
+        let mut rows = Vec::new();
+        for key in keys {
+            let row = self
+                .folder_for_write(caller, Target::of(Some(key), None))
+                .await?;
+            if row.is_root() {
+                return Err(ApiError::new(codes::ACCESS_DENIED));
+            }
+            check(&row)?;
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
     /// Commits a mutation of `user_id`'s tree.
     pub(crate) async fn commit_tree(&self, tx: WriteTx, user_id: i64) -> Result<(), ApiError> {
         self.commit(tx, user_id).await
@@ -521,10 +553,7 @@ impl Core {
         if name.is_none() && description.is_none() && privacy.is_none() && mtime_us.is_none() {
             return Err(ApiError::new(codes::MISSING_PARAMS));
         }
-        let mut tx = self.begin().await?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         tree::update_folder(
             &mut tx,
             folder.id,
@@ -605,10 +634,7 @@ impl Core {
             rows.push(row);
         }
         let limit = self.settings().limits.folder_depth_limit as i64;
-        let mut tx = self.begin().await?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         for row in rows {
             // Re-read: an earlier folder of the list may have carried this one along (depth).
             let row = tree::folder_by_id(&mut tx, row.id)
@@ -670,23 +696,13 @@ impl Core {
         caller: &Caller,
         keys: &[&str],
     ) -> Result<NewRevision, ApiError> {
-        let mut rows = Vec::new();
-        for key in keys {
-            let row = self
-                .folder_for_write(caller, Target::of(Some(key), None))
-                .await?;
-            if row.is_root() {
-                return Err(ApiError::new(codes::ACCESS_DENIED));
-            }
-            if row.trash_state != LIVE {
-                return Err(ApiError::new(codes::FOLDER_ALREADY_DELETED));
-            }
-            rows.push(row);
-        }
-        let mut tx = self.begin().await?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let rows = self
+            .owned_non_root_folders(caller, keys, |r| match r.trash_state {
+                LIVE => Ok(()),
+                _ => Err(ApiError::new(codes::FOLDER_ALREADY_DELETED)),
+            })
+            .await?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         let now = now_us();
         for row in rows {
             tree::update_folder(
@@ -721,21 +737,11 @@ impl Core {
         caller: &Caller,
         keys: &[&str],
     ) -> Result<NewRevision, ApiError> {
-        let mut rows = Vec::new();
-        for key in keys {
-            let row = self
-                .folder_for_write(caller, Target::of(Some(key), None))
-                .await?;
-            if row.is_root() {
-                return Err(ApiError::new(codes::ACCESS_DENIED));
-            }
-            rows.push(row);
-        }
+        let rows = self
+            .owned_non_root_folders(caller, keys, |_| Ok(()))
+            .await?;
         let root = self.root_folder(caller.user_id).await?;
-        let mut tx = self.begin().await?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         for row in rows {
             let was_trashed = row.trash_state != LIVE;
             self.purge_subtree(&mut tx, caller.user_id, &row, &root, rev)
@@ -860,10 +866,7 @@ impl Core {
         }
         let limits = &self.settings().limits;
         let user = self.user(caller.user_id).await?;
-        let mut tx = self.begin().await?;
-        let rev = tree::next_revision(&mut tx, caller.user_id)
-            .await
-            .map_err(db_err)?;
+        let (mut tx, rev) = self.begin_revision(caller.user_id).await?;
         let now = now_us();
         let mut new_keys = Vec::new();
         let mut added_bytes = 0i64;
