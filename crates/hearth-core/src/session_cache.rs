@@ -11,9 +11,11 @@
 //!
 //! Revocations made by this process drop the entries at once; those made by another process
 //! (`hearth admin …`) bump the session epoch in the database, which the flusher reads every
-//! interval and answers by dropping the whole cache, and the store's cached user rows with it.
+//! interval and answers by marking every entry stale (the next call on each re-checks its row
+//! and application in the database) and by dropping the store's cached user rows.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -32,16 +34,24 @@ pub struct Entry {
     pub expires_us: i64,
     /// A v2 call holds the token.
     pub claimed: bool,
-    /// Changed since the last save.
+    /// Changed since the last save. Cleared only once the database holds this very state.
     pub dirty: bool,
-    /// Sessions or applications changed elsewhere while this entry was claimed: once released
-    /// it is dropped, and reloaded from the database by the next call.
+    /// Sessions or applications changed since this entry was checked against the database:
+    /// the next call re-checks the row and its application (the key state stays here).
     pub stale: bool,
 }
 
+/// The key state of a session lives here from its first call on: an entry is only ever
+/// dropped when its session is revoked or long expired, never because it might be out of
+/// date. This process is the only writer of key state, so a present entry is never older
+/// than its row, while a row read by a racing call may be (dropping entries and reloading
+/// them once let a spent key come back).
 pub struct SessionCache {
     db: Db,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Bumped by every invalidation and removal: a load that began before one must not insert
+    /// what it read, nor clear a stale mark.
+    generation: AtomicU64,
     epoch: Mutex<Option<i64>>,
     flusher_started: std::sync::Once,
 }
@@ -51,6 +61,7 @@ impl SessionCache {
         Arc::new(SessionCache {
             db,
             entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             epoch: Mutex::new(None),
             flusher_started: std::sync::Once::new(),
         })
@@ -64,27 +75,37 @@ impl SessionCache {
         });
     }
 
-    /// The cached entry; `None` when absent or stale (load it from the database then).
-    /// A stale entry that is claimed is returned, so the claim still excludes other calls.
-    pub fn get(&self, hash: &str) -> Option<Entry> {
-        self.entries
-            .lock()
-            .unwrap()
-            .get(hash)
-            .filter(|e| !e.stale || e.claimed)
-            .cloned()
+    /// The generation to pass to [`SessionCache::insert_loaded`]; read it before loading.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
-    /// Inserts a freshly loaded entry unless another call loaded it meanwhile; returns the
-    /// entry now in the cache.
-    pub fn insert_loaded(&self, hash: &str, entry: Entry) -> Entry {
+    /// The cached entry, stale or not; `None` when this process has not seen the session yet
+    /// (load it from the database then).
+    pub fn get(&self, hash: &str) -> Option<Entry> {
+        self.entries.lock().unwrap().get(hash).cloned()
+    }
+
+    /// Records that the row behind `hash` was read (and its application checked) from the
+    /// database by a load that began at `generation`. A present entry keeps its key state,
+    /// which is never older than the row; it loses its stale mark if nothing was invalidated
+    /// since the load began. An absent one is inserted from the row, unless something was
+    /// invalidated or revoked meanwhile: then the row may be out of date and `None` says so.
+    pub fn insert_loaded(&self, hash: &str, loaded: Entry, generation: u64) -> Option<Entry> {
         let mut map = self.entries.lock().unwrap();
-        match map.get(hash) {
-            Some(current) if !current.stale || current.claimed => current.clone(),
-            _ => {
-                map.insert(hash.to_string(), entry.clone());
-                entry
+        let unchanged = self.generation.load(Ordering::SeqCst) == generation;
+        match map.get_mut(hash) {
+            Some(current) => {
+                if unchanged {
+                    current.stale = false;
+                }
+                Some(current.clone())
             }
+            None if unchanged => {
+                map.insert(hash.to_string(), loaded.clone());
+                Some(loaded)
+            }
+            None => None,
         }
     }
 
@@ -100,14 +121,11 @@ impl SessionCache {
         }
     }
 
-    /// Releases a claim, setting the new key and expiry. False when the entry is gone (revoked
-    /// meanwhile, or the cache was dropped): the caller then writes through.
+    /// Releases a claim, setting the new key and expiry. False when the entry is gone (its
+    /// session was revoked by this process): the caller then writes through, which finds no
+    /// row.
     pub fn release(&self, hash: &str, new_key: u32, expires_us: i64) -> bool {
         let mut map = self.entries.lock().unwrap();
-        if map.get(hash).is_some_and(|e| e.stale) {
-            map.remove(hash);
-            return false;
-        }
         match map.get_mut(hash) {
             Some(e) => {
                 e.claimed = false;
@@ -134,40 +152,45 @@ impl SessionCache {
         }
     }
 
-    /// Drops the sessions of `user_id` except `keep` (revocations by this process).
+    /// Drops the sessions of `user_id` except `keep` (revocations by this process, after the
+    /// rows are deleted).
     pub fn remove_user(&self, user_id: i64, keep: Option<&str>) {
-        self.entries
-            .lock()
-            .unwrap()
-            .retain(|hash, e| e.user_id != user_id || Some(hash.as_str()) == keep);
+        let mut map = self.entries.lock().unwrap();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        map.retain(|hash, e| e.user_id != user_id || Some(hash.as_str()) == keep);
     }
 
-    /// Saves every dirty entry now, in one transaction.
+    /// Saves every dirty entry now, in one transaction. An entry stays dirty until the
+    /// database holds its exact state. Entries expired for a while (and saved, unclaimed)
+    /// are dropped here: an expired session is refused whatever its row says.
     pub async fn flush(&self) -> anyhow::Result<()> {
         let batch: Vec<(String, i64, i64)> = {
-            let mut map = self.entries.lock().unwrap();
-            map.iter_mut()
+            let map = self.entries.lock().unwrap();
+            map.iter()
                 .filter(|(_, e)| e.dirty)
-                .map(|(h, e)| {
-                    e.dirty = false;
-                    (h.clone(), e.secret_key as i64, e.expires_us)
-                })
+                .map(|(h, e)| (h.clone(), e.secret_key as i64, e.expires_us))
                 .collect()
         };
-        if let Err(e) = store::save_session_states(&self.db, &batch).await {
-            // Put the marks back so the next round retries.
-            let mut map = self.entries.lock().unwrap();
-            for (h, _, _) in &batch {
-                if let Some(entry) = map.get_mut(h) {
-                    entry.dirty = true;
+        store::save_session_states(&self.db, &batch).await?;
+        let mut map = self.entries.lock().unwrap();
+        for (h, key, expires) in &batch {
+            if let Some(e) = map.get_mut(h) {
+                if e.secret_key as i64 == *key && e.expires_us == *expires {
+                    e.dirty = false;
                 }
             }
-            return Err(e.into());
+        }
+        let long_ago = crate::now_us().saturating_sub(EXPIRED_KEEP.as_micros() as i64);
+        let before = map.len();
+        map.retain(|_, e| e.claimed || e.dirty || e.expires_us > long_ago);
+        if map.len() != before {
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
 
-    /// Drops everything (after flushing) when another process changed sessions or applications.
+    /// Flushes and marks everything stale when another process changed sessions or
+    /// applications.
     async fn check_epoch(&self) -> anyhow::Result<()> {
         let now = store::session_epoch(&self.db).await?;
         let changed = {
@@ -195,15 +218,18 @@ impl SessionCache {
         Ok(())
     }
 
-    /// Forgets every entry; claimed ones become stale and go when released.
+    /// Marks every entry stale: each session's next call re-checks its row and application.
     pub fn invalidate(&self) {
         let mut map = self.entries.lock().unwrap();
-        map.retain(|_, e| e.claimed);
+        self.generation.fetch_add(1, Ordering::SeqCst);
         for e in map.values_mut() {
             e.stale = true;
         }
     }
 }
+
+/// How long an expired entry is kept before the flusher drops it.
+const EXPIRED_KEEP: Duration = Duration::from_secs(3600);
 
 async fn flush_loop(cache: Weak<SessionCache>) {
     loop {

@@ -301,13 +301,34 @@ impl Core {
     /// The session behind `hash` (from the in-memory table, or the database), with its
     /// application checked; `None` when no session has that hash.
     async fn session_state(&self, hash: &str) -> Result<Option<Entry>, ApiError> {
-        if let Some(cache) = self.session_cache() {
-            cache.ensure_flusher();
-            if let Some(e) = cache.get(hash) {
+        let Some(cache) = self.session_cache() else {
+            return self.load_session(hash).await;
+        };
+        cache.ensure_flusher();
+        // A load that raced an invalidation or revocation is read again; each round reads
+        // after the last change it saw, so this ends unless changes never stop.
+        for _ in 0..8 {
+            let generation = cache.generation();
+            match cache.get(hash) {
+                Some(e) if !e.stale => return Ok(Some(e)),
+                // Something changed: re-check the row and its application.
+                Some(_) => {}
+                None => cache.prime().await.map_err(internal)?,
+            }
+            let Some(loaded) = self.load_session(hash).await? else {
+                return Ok(None);
+            };
+            if let Some(e) = cache.insert_loaded(hash, loaded, generation) {
                 return Ok(Some(e));
             }
-            cache.prime().await.map_err(internal)?;
         }
+        Err(internal(
+            "session table kept changing while a session was loaded",
+        ))
+    }
+
+    /// Reads a session row and checks its application.
+    async fn load_session(&self, hash: &str) -> Result<Option<Entry>, ApiError> {
         let Some(row) = store::session_by_hash(self.db(), hash)
             .await
             .map_err(internal)?
@@ -322,7 +343,7 @@ impl Core {
             Some("suspended") => return Err(ApiError::new(codes::APPLICATION_SUSPENDED)),
             _ => return Err(ApiError::new(codes::APPLICATION_DISABLED)),
         }
-        let entry = Entry {
+        Ok(Some(Entry {
             user_id: row.user_id,
             app_id: row.app_id,
             version: row.version as u8,
@@ -332,10 +353,6 @@ impl Core {
             claimed: false,
             dirty: false,
             stale: false,
-        };
-        Ok(Some(match self.session_cache() {
-            Some(cache) => cache.insert_loaded(hash, entry),
-            None => entry,
         }))
     }
 
@@ -444,7 +461,7 @@ impl Core {
         let new_expires = now_us().saturating_add(us(self.settings().session_v2_idle));
         let saved = match self.session_cache() {
             Some(cache) if cache.release(token_hash, new_key, new_expires) => Ok(()),
-            // Dropped from memory meanwhile (revoked, or changed elsewhere): write through.
+            // Dropped from memory meanwhile (revoked by this process): write through.
             Some(_) => store::save_session_states(
                 self.db(),
                 &[(token_hash.clone(), new_key as i64, new_expires)],
