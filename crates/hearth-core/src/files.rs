@@ -95,6 +95,7 @@ impl Core {
         tree::add_content_ref(&mut tx, hash, size, now)
             .await
             .map_err(db_err)?;
+        self.ensure_blob(hash).await?;
         let row = tree::insert_file(
             &mut tx,
             &NewFile {
@@ -566,6 +567,7 @@ impl Core {
         tree::add_content_ref(&mut tx, hash, size, now)
             .await
             .map_err(db_err)?;
+        self.ensure_blob(hash).await?;
         tree::insert_version(&mut tx, f.id, f.revision, &f.hash, f.size, f.mtime_us)
             .await
             .map_err(db_err)?;

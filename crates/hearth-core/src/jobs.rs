@@ -540,6 +540,9 @@ impl Core {
                 if let Err(e) = self.cleanup_resumable().await {
                     tracing::error!(error = %e.message, "removing expired resumable uploads");
                 }
+                if let Err(e) = self.collect_garbage().await {
+                    tracing::error!(error = %e, "collecting unreferenced content");
+                }
             }
             match self.claim_job(&owner).await {
                 Ok(Some(job)) => self.run_job(job, &owner).await,

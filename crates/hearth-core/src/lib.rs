@@ -9,6 +9,7 @@ pub mod downloads;
 pub mod file_query;
 pub mod files;
 pub mod folder_query;
+pub mod gc;
 pub mod jobs;
 pub mod links;
 pub mod ratelimit;

@@ -46,6 +46,12 @@ pub struct Settings {
     /// An unfinished resumable upload session (and its received units) is removed this long
     /// after its last check or unit; a finished one is kept as long so check still reports it.
     pub resumable_lifetime: Duration,
+    /// Stored content no file or version uses is removed this long after its last reference
+    /// went (the delay lets an upload of the same bytes, or an undo, find it again).
+    pub gc_grace: Duration,
+    /// `upload/check` and `upload/instant` see any stored content, not only the caller's own
+    /// (single-tenant installs: knowing a hash then hands out the file).
+    pub dedup_global: bool,
 }
 
 /// The limits `system/get_limits` reports and the server enforces.
@@ -106,6 +112,8 @@ impl Default for Settings {
             async_threshold: 500,
             job_batch_delay: Duration::ZERO,
             resumable_lifetime: Duration::from_secs(86_400),
+            gc_grace: Duration::from_secs(3600),
+            dedup_global: false,
         }
     }
 }

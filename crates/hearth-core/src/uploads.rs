@@ -238,9 +238,7 @@ impl Core {
             resumable: None,
         };
         if let Some(h) = &hash {
-            let held = store::user_content_size(&mut c, caller.user_id, h)
-                .await
-                .map_err(db_err)?;
+            let held = self.known_content_size(&mut c, caller.user_id, h).await?;
             out.hash_exists = held.is_some_and(|s| req.size.is_none_or(|want| want == s));
         }
         if let Some(folder) = &folder {
@@ -275,6 +273,23 @@ impl Core {
 
     /// `upload/instant`: a file from content `hash` the caller already holds (else 129).
     #[allow(clippy::too_many_arguments)]
+    /// The size of content `hash` as dedup may use it for `user_id`: content the user holds
+    /// (a file or an earlier version), or with `dedup_global` any stored content.
+    async fn known_content_size(
+        &self,
+        c: &mut hearth_store::Conn,
+        user_id: i64,
+        hash: &str,
+    ) -> Result<Option<i64>, ApiError> {
+        if self.settings().dedup_global {
+            store::stored_content_size(c, hash).await.map_err(db_err)
+        } else {
+            store::user_content_size(c, user_id, hash)
+                .await
+                .map_err(db_err)
+        }
+    }
+
     pub async fn upload_instant(
         &self,
         caller: &Caller,
@@ -296,9 +311,9 @@ impl Core {
             .map(hex::encode)
             .ok_or_else(|| ApiError::new(codes::INVALID_PARAMS))?;
         let mut c = self.db().acquire().await.map_err(db_err)?;
-        let held = store::user_content_size(&mut c, caller.user_id, &hash)
-            .await
-            .map_err(db_err)?;
+        let held = self
+            .known_content_size(&mut c, caller.user_id, &hash)
+            .await?;
         drop(c);
         let size = match (held, size) {
             (Some(s), None) => s,
@@ -760,9 +775,9 @@ impl Core {
                         return Ok(s);
                     }
                     store::RESUMABLE_DONE => {
-                        let held = store::user_content_size(&mut c, caller.user_id, hash)
-                            .await
-                            .map_err(db_err)?;
+                        let held = self
+                            .known_content_size(&mut c, caller.user_id, hash)
+                            .await?;
                         if held.is_some() {
                             return Ok(s);
                         }

@@ -81,13 +81,34 @@ pub trait BlobStore: Send + Sync {
     fn exists(&self, id: &BlobId) -> BoxFuture<'_, Result<bool>>;
     /// The blob's size in bytes. Missing: [`StoreError::NotFound`].
     fn len(&self, id: &BlobId) -> BoxFuture<'_, Result<u64>>;
-    /// Removes the blob; returns whether it existed. Only the GC calls this.
+    /// Removes the blob; returns whether it existed. Only tests and repairs call this.
     fn delete(&self, id: &BlobId) -> BoxFuture<'_, Result<bool>>;
+    /// The garbage collector's removal: takes the blob out of its place atomically, and puts
+    /// it back if it was written after `fresh_after` (an upload of the same content may be
+    /// about to reference it); otherwise removes it. The caller holds the transaction that
+    /// deleted the content's row and commits only on [`Removal::Removed`] or `Missing`.
+    fn remove_unless_fresh(
+        &self,
+        id: &BlobId,
+        fresh_after: SystemTime,
+    ) -> BoxFuture<'_, Result<Removal>>;
+    /// Every stored blob and its size (for `hearth admin fsck`).
+    fn list(&self) -> BoxFuture<'_, Result<Vec<(BlobId, u64)>>>;
     /// A local directory for the units of resumable uploads (spooled until assembly), on the
     /// same disk as the store; `None` when the store has no local directory.
     fn unit_spool_dir(&self) -> Option<PathBuf> {
         None
     }
+}
+
+/// What [`BlobStore::remove_unless_fresh`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// Nothing was stored under that id.
+    Missing,
+    /// Written after the cut-off: left in place.
+    Fresh,
 }
 
 /// A blob being written. Dropping it without [`BlobWriter::finish`] removes the temp file.
@@ -263,6 +284,72 @@ impl BlobStore for LocalBlobStore {
     fn unit_spool_dir(&self) -> Option<PathBuf> {
         Some(self.root.join("units"))
     }
+
+    fn remove_unless_fresh(
+        &self,
+        id: &BlobId,
+        fresh_after: SystemTime,
+    ) -> BoxFuture<'_, Result<Removal>> {
+        let path = self.path_of(id);
+        let fs = self.fs.clone();
+        Box::pin(async move {
+            blocking(move || {
+                // Renamed away first: an upload finishing the same content now renames its
+                // own copy into the empty place, which this removal then cannot touch.
+                let aside = path.with_extension("gc");
+                match fs.rename(&path, &aside) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Removal::Missing),
+                    Err(e) => return Err(e),
+                }
+                let modified = std::fs::metadata(&aside)?.modified()?;
+                if modified > fresh_after {
+                    fs.rename(&aside, &path)?;
+                    return Ok(Removal::Fresh);
+                }
+                fs.remove_file(&aside)?;
+                if let Some(dir) = path.parent() {
+                    fs.sync_dir(dir)?;
+                }
+                Ok(Removal::Removed)
+            })
+            .await
+        })
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<(BlobId, u64)>>> {
+        let blobs = self.root.join("blobs");
+        Box::pin(async move {
+            blocking(move || {
+                let mut out = Vec::new();
+                if !blobs.exists() {
+                    return Ok(out);
+                }
+                for d1 in std::fs::read_dir(&blobs)? {
+                    let d1 = d1?.path();
+                    if !d1.is_dir() {
+                        continue;
+                    }
+                    for d2 in std::fs::read_dir(&d1)? {
+                        let d2 = d2?.path();
+                        if !d2.is_dir() {
+                            continue;
+                        }
+                        for f in std::fs::read_dir(&d2)? {
+                            let f = f?;
+                            let name = f.file_name();
+                            if let Some(id) = name.to_str().and_then(|n| BlobId::parse(n).ok()) {
+                                out.push((id, f.metadata()?.len()));
+                            }
+                        }
+                    }
+                }
+                Ok(out)
+            })
+            .await
+        })
+    }
+
     fn begin_write(&self) -> BoxFuture<'_, Result<Box<dyn BlobWriter>>> {
         Box::pin(async move {
             let tmp_path = self
@@ -462,15 +549,13 @@ fn commit(
         let d1 = blobs.join(&hex[0..2]);
         let d2 = d1.join(&hex[2..4]);
         let dest = d2.join(&hex);
-        if dest.exists() {
-            // Dedup. Another writer may have renamed it without having synced the directories
-            // yet, so sync them before reporting success.
-            fs.remove_file(tmp)?;
-        } else {
-            fs.create_dir(&d1)?;
-            fs.create_dir(&d2)?;
-            fs.rename(tmp, &dest)?;
-        }
+        // Renamed over an identical blob too: the fresh modification time tells the garbage
+        // collector an upload is about to reference this content (remove_unless_fresh).
+        // Another writer may have renamed its copy without having synced the directories yet,
+        // so they are synced below either way.
+        fs.create_dir(&d1)?;
+        fs.create_dir(&d2)?;
+        fs.rename(tmp, &dest)?;
         fs.sync_dir(&d2)?;
         fs.sync_dir(&d1)?;
         fs.sync_dir(&blobs)?;

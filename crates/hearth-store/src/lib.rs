@@ -17,6 +17,7 @@ pub mod db;
 pub mod dialect;
 pub mod downloads;
 mod error;
+pub mod gc;
 mod health;
 pub mod jobs;
 pub mod links;

@@ -41,6 +41,7 @@ embed![
     "0007_uploads",
     "0008_server_secret",
     "0009_resumable",
+    "0011_content_gc",
 ];
 
 /// The embedded SQL of one dialect's migrations, as `(name, sql)` in order.

@@ -728,7 +728,7 @@ pub async fn add_content_ref(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO contents (hash, size, refs, created_us) VALUES ($1, $2, 1, $3) \
-         ON CONFLICT (hash) DO UPDATE SET refs = contents.refs + 1",
+         ON CONFLICT (hash) DO UPDATE SET refs = contents.refs + 1, unreferenced_us = NULL",
     )
     .bind(hash)
     .bind(size)
@@ -738,12 +738,17 @@ pub async fn add_content_ref(
     Ok(())
 }
 
-/// One reference less; the row stays at 0 until the garbage collector removes the content.
+/// One reference less; at 0 the row records since when, and stays until the garbage
+/// collector (crate::gc) removes the content after the grace period.
 pub async fn release_content_ref(conn: &mut AnyConnection, hash: &str) -> Result<()> {
-    sqlx::query("UPDATE contents SET refs = refs - 1 WHERE hash = $1")
-        .bind(hash)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE contents SET refs = refs - 1, \
+         unreferenced_us = CASE WHEN refs - 1 <= 0 THEN $2 ELSE NULL END WHERE hash = $1",
+    )
+    .bind(hash)
+    .bind(crate::dialect::now_us())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -82,6 +82,17 @@ pub async fn upload_by_key(conn: &mut AnyConnection, key: &str) -> Result<Option
     row.as_ref().map(UploadRow::from_row).transpose()
 }
 
+/// The size of stored content `hash`, whoever holds it (global dedup). A row at zero
+/// references counts: the collector has not removed it, and referencing it again re-checks its
+/// bytes inside the referencing transaction (hearth-core gc.rs).
+pub async fn stored_content_size(conn: &mut AnyConnection, hash: &str) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT size FROM contents WHERE hash = $1")
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    first_size(row)
+}
+
 /// The size of content `hash` when `user_id` holds it: as the head of one of their files (live
 /// or in the trash) or as a kept earlier version. `None` when the user does not hold it, even if
 /// someone else does (dedup never reveals other accounts' content).
@@ -101,6 +112,10 @@ pub async fn user_content_size(
     .bind(hash)
     .fetch_optional(&mut *conn)
     .await?;
+    first_size(row)
+}
+
+fn first_size(row: Option<sqlx::any::AnyRow>) -> Result<Option<i64>> {
     Ok(match row {
         Some(r) => Some(r.try_get::<i64, _>(0)?),
         None => None,

@@ -13,6 +13,18 @@ pub enum AdminCommand {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check stored content: every file's bytes are stored with the right size, and every
+    /// reference count equals the references. Exit status 1 when something is wrong.
+    Fsck {
+        /// Also re-hash every referenced blob (reads all stored bytes).
+        #[arg(long)]
+        verify_hashes: bool,
+        /// Set wrong reference counts to the references found.
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Run one round of the garbage collector now (it also runs every minute while serving).
+    Gc,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +99,32 @@ async fn user_id(core: &Core, email: &str) -> anyhow::Result<i64> {
 pub async fn run(core: &Core, command: AdminCommand) -> anyhow::Result<()> {
     let api = |e: hearth_api::errors::ApiError| anyhow::anyhow!("{} ({})", e.message, e.code);
     match command {
+        AdminCommand::Fsck {
+            verify_hashes,
+            repair,
+        } => {
+            let r = core.fsck(verify_hashes, repair).await?;
+            println!(
+                "contents={} references={} blobs={} unreferenced={} orphan_blobs={} repaired={}",
+                r.contents, r.files_checked, r.blobs, r.unreferenced, r.orphan_blobs, r.repaired
+            );
+            let problems = r.problems();
+            for p in &problems {
+                println!("problem: {p}");
+            }
+            if problems.is_empty() {
+                println!("ok");
+            } else if !repair || !r.missing_blobs.is_empty() || !r.corrupt.is_empty() {
+                std::process::exit(1);
+            }
+        }
+        AdminCommand::Gc => {
+            let r = core.collect_garbage().await?;
+            println!(
+                "removed={} missing={} kept_fresh={}",
+                r.removed, r.missing, r.kept_fresh
+            );
+        }
         AdminCommand::App(AppCommand::Create { id, name, no_key }) => {
             let app = core.create_app(id, &name, !no_key).await.map_err(api)?;
             println!("application_id={}", app.id);

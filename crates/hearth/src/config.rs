@@ -113,6 +113,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "86400",
         "an unfinished resumable upload (and its received units) is removed after this long idle",
     ),
+    (
+        "gc_grace_secs",
+        "3600",
+        "stored content nothing references any more is removed after this long",
+    ),
+    (
+        "dedup_global",
+        "false",
+        "instant uploads see every user's content, not only the uploader's (single-tenant installs only)",
+    ),
     ("log", "info", "log filter (tracing EnvFilter syntax)"),
 ];
 
@@ -268,6 +278,8 @@ impl Config {
             async_threshold: self.parse("async_threshold")?,
             job_batch_delay: Duration::from_millis(self.parse("job_batch_delay_ms")?),
             resumable_lifetime: self.secs("resumable_lifetime_secs")?,
+            gc_grace: self.secs("gc_grace_secs")?,
+            dedup_global: self.flag("dedup_global")?,
             ..Settings::default()
         })
     }

@@ -2,6 +2,7 @@
 //! they share: signed raw uploads with the upload headers, multipart bodies, polling.
 
 mod check;
+mod gc;
 mod instant;
 mod resumable;
 mod simple;
