@@ -581,5 +581,7 @@ impl Drop for LocalWriter {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
+pub mod sim;
 #[cfg(test)]
 mod tests;

@@ -203,3 +203,16 @@ mod tests {
         );
     }
 }
+
+/// Deterministic pseudo-random bytes (xorshift): test contents that differ by `seed`.
+pub fn pseudo_random_bytes(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}

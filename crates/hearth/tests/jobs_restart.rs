@@ -3,11 +3,13 @@
 //! same data, finishes the job, and the copy equals the source exactly once. On SQLite, and on
 //! PostgreSQL (a fresh database) when TEST_PG_URL is set.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{hearth, Server};
 
 use hearth_client::Client;
 use serde_json::Value;
@@ -18,69 +20,13 @@ const APP_ID: &str = "42709";
 /// 10 folders × 25 files + 9 folders below the top: 260 steps, three batches of ≤ 100.
 const FILES_PER_FOLDER: usize = 25;
 const BATCH_DELAY_MS: &str = "1000";
+const ENV: &[(&str, &str)] = &[
+    ("HEARTH_ASYNC_THRESHOLD", "20"),
+    ("HEARTH_JOB_BATCH_DELAY_MS", BATCH_DELAY_MS),
+];
 
-/// Kills the server when the test ends, however it ends.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn hearth(data: &Path, db_url: Option<&str>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hearth"));
-    // Settings through the environment, as an operator would; nothing else leaks in.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("HEARTH_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("HEARTH_DATA_DIR", data)
-        .env("HEARTH_ARGON2_PROFILE", "fast")
-        .env("HEARTH_ASYNC_THRESHOLD", "20")
-        .env("HEARTH_JOB_BATCH_DELAY_MS", BATCH_DELAY_MS)
-        .env("HEARTH_LOG", "info")
-        .current_dir(data);
-    if let Some(url) = db_url {
-        cmd.env("HEARTH_DATABASE_URL", url);
-    }
-    cmd
-}
-
-/// `hearth serve` on a free port; waits (bounded) for its "listening on" line.
 fn serve(data: &Path, db_url: Option<&str>, log: &str) -> Server {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data.join(log))
-        .unwrap();
-    let mut child = hearth(data, db_url)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("starting hearth serve");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on http://") {
-                let _ = tx.send(addr.trim().to_string());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server did not start");
-    Server {
-        child,
-        base: format!("http://{addr}"),
-    }
+    common::serve(data, db_url, ENV, log)
 }
 
 async fn login(s: &Server) -> Client {
@@ -137,7 +83,7 @@ async fn walk(c: &Client, key: &str) -> (BTreeMap<String, String>, usize) {
 
 async fn killed_mid_job_finishes_exactly_once(data: &Path, db_url: Option<&str>) {
     let server = serve(data, db_url, "serve-1.log");
-    let out = hearth(data, db_url)
+    let out = hearth(data, db_url, ENV)
         .args([
             "admin",
             "user",
@@ -288,14 +234,9 @@ async fn sqlite_job_survives_kill_9() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_job_survives_kill_9() {
-    let Some(base) = hearth_store::testing::pg_url() else {
+    let Some((url, guard)) = common::fresh_postgres().await else {
         return;
     };
-    let (db, guard) = hearth_store::testing::fresh_postgres_db(&base)
-        .await
-        .expect("fresh PostgreSQL database");
-    db.close().await;
-    let url = hearth_store::testing::with_database(&base, guard.name()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     killed_mid_job_finishes_exactly_once(dir.path(), Some(&url)).await;
     drop(guard);

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use hearth_client::Client;
 use hearth_core::{Argon2Profile, Core, Settings};
 use hearth_server::{ServerOptions, TlsMode};
+use hearth_store::blob::BlobStore;
 use hearth_store::testing::{fresh_postgres_db, fresh_sqlite_db, pg_url, TestDbGuard};
 use serde_json::Value;
 
@@ -61,6 +62,20 @@ impl TestServer {
     }
 
     pub async fn start_with(f: impl FnOnce(&mut Settings), tls: TlsMode) -> TestServer {
+        TestServer::start_on(f, tls, None).await
+    }
+
+    /// A server whose blobs live in `blobs` (e.g. a store on a file system that can lose
+    /// power) instead of a fresh local store.
+    pub async fn with_blob_store(blobs: std::sync::Arc<dyn BlobStore>) -> TestServer {
+        TestServer::start_on(|_| {}, TlsMode::Off, Some(blobs)).await
+    }
+
+    async fn start_on(
+        f: impl FnOnce(&mut Settings),
+        tls: TlsMode,
+        blob_store: Option<std::sync::Arc<dyn BlobStore>>,
+    ) -> TestServer {
         let mut settings = test_settings();
         f(&mut settings);
         let (db, sqlite_dir, pg) = match pg_url() {
@@ -76,8 +91,13 @@ impl TestServer {
             }
         };
         let blobs = tempfile::tempdir().unwrap();
-        let store = hearth_store::blob::LocalBlobStore::new(blobs.path()).unwrap();
-        let core = Core::new(db, settings, std::sync::Arc::new(store));
+        let store = match blob_store {
+            Some(store) => store,
+            None => {
+                std::sync::Arc::new(hearth_store::blob::LocalBlobStore::new(blobs.path()).unwrap())
+            }
+        };
+        let core = Core::new(db, settings, store);
         core.bootstrap().await.expect("bootstrap");
         core.create_user(EMAIL, PASSWORD, "Alice", "Liddell", false)
             .await

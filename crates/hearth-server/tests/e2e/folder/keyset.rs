@@ -17,15 +17,21 @@ const PREFIXES: [&str; 8] = ["a", "B", "z", "Ä", "_", "1", "é", "Zz"];
 
 /// A file added through the core with a made-up content hash (no blob is needed to list it).
 async fn add(s: &TestServer, a: &Alice, folder: &str, name: &str, i: usize) -> String {
+    // 40 distinct contents (sizes with ties across names), stored for real: a file is only
+    // ever added for content whose bytes are in the blob store.
     let h = (i * 13) % 40;
+    let data = vec![h as u8; h * 100];
+    let id = hearth_store::blob::put_bytes(&**s.core.blobs(), &data)
+        .await
+        .unwrap();
     let (f, _) = s
         .core
         .add_file(
             a.uid,
             Target::Key(folder),
             name,
-            &format!("{h:064x}"),
-            (h * 100) as i64,
+            &id.to_hex(),
+            data.len() as i64,
             OnDuplicate::Allow,
             None,
         )

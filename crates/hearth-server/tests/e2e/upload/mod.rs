@@ -2,6 +2,7 @@
 //! they share: signed raw uploads with the upload headers, multipart bodies, polling.
 
 mod check;
+mod durability;
 mod gc;
 mod instant;
 mod resumable;
@@ -17,15 +18,7 @@ use crate::harness::{json, TestServer};
 
 /// Deterministic pseudo-random bytes.
 pub fn bytes(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
+    hearth_store::testing::pseudo_random_bytes(len, seed)
 }
 
 pub fn sha(data: &[u8]) -> String {
