@@ -32,7 +32,9 @@ commands:
                    interop   cargo build -p hearth, then pytest interop/ in interop/.venv
                              against target/debug/hearth (skipped without python3)
                  with CI=true a skipped phase counts as a failure
-  bench <name>   run a benchmark: auth, tree (results go to docs/benchmarks.md)
+  bench <name>   run a benchmark: auth, tree, data (results go to docs/benchmarks.md)
+                 bench data takes --size-mib N, --files N, --reps N, --bin PATH for quick runs
+                 (a run with other than the defaults does not write docs/benchmarks.md)
   help           print this text
 ";
 
@@ -48,6 +50,11 @@ const BENCHES: &[Bench] = &[
         "tree",
         "a folder of 1,000,000 files: get_content chunks (keyset, cold), search, get_changes",
         bench::tree::run,
+    ),
+    (
+        "data",
+        "1 GiB upload/download and 10,000 durable 4 KiB uploads vs nginx, RSS, instant uploads",
+        bench::data::run,
     ),
 ];
 

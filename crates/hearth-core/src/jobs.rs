@@ -522,7 +522,12 @@ impl Core {
     /// Starts the background worker: jobs, and periodic housekeeping.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
         let core = self.clone();
-        tokio::spawn(async move { core.job_worker().await })
+        // Web uploads created before this moment were cut off by a restart (web_uploads.rs).
+        let started = now_us();
+        tokio::spawn(async move {
+            core.end_interrupted_web_uploads(Some(started)).await;
+            core.job_worker().await
+        })
     }
 
     async fn job_worker(self) {
@@ -540,6 +545,7 @@ impl Core {
                 if let Err(e) = self.cleanup_resumable().await {
                     tracing::error!(error = %e.message, "removing expired resumable uploads");
                 }
+                self.end_interrupted_web_uploads(None).await;
                 if let Err(e) = self.collect_garbage().await {
                     tracing::error!(error = %e, "collecting unreferenced content");
                 }

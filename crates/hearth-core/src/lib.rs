@@ -4,6 +4,7 @@
 //! unexpected failures are logged here and surface as 100 (`ERROR_INTERNAL`).
 
 pub mod accounts;
+pub mod bulk;
 pub mod device;
 pub mod downloads;
 pub mod file_query;
@@ -12,13 +13,17 @@ pub mod folder_query;
 pub mod gc;
 pub mod jobs;
 pub mod links;
+pub mod patch;
 pub mod ratelimit;
+pub mod safe_fetch;
 pub mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod time_fmt;
 pub mod tree;
 pub mod uploads;
+pub mod vcdiff;
+pub mod web_uploads;
 
 use std::sync::Arc;
 

@@ -2,9 +2,10 @@
 //! (`file/one_time_key`, `file/configure_one_time_key`), FileDrops (`folder/configure_filedrop`)
 //! and avatars set from a stored image (`user/set_avatar quick_key=`).
 //!
-//! Downloads and FileDrop uploads are not served yet: these rules store what that data path
-//! will need (for a one-time key: file, token hash, expiry, uses left, revoked, bound addresses;
-//! for a FileDrop: its folder, key and settings) and answer no URL.
+//! These rules store what the data path uses (for a one-time key: file, token hash, expiry,
+//! uses left, revoked, bound addresses; for a FileDrop: its folder, key and settings); the
+//! downloads (hearth-server download.rs, pages.rs) and FileDrop uploads (uploads/filedrop.rs)
+//! serve them.
 
 use std::collections::HashSet;
 use std::net::IpAddr;

@@ -46,6 +46,18 @@ pub struct Settings {
     /// An unfinished resumable upload session (and its received units) is removed this long
     /// after its last check or unit; a finished one is kept as long so check still reports it.
     pub resumable_lifetime: Duration,
+    /// upload/patch: the largest target a delta may build, the largest delta accepted, and the
+    /// largest source segment one delta window may use (held in memory while it decodes).
+    pub patch_max_target: u64,
+    /// Web uploads and avatar URLs (`safe_fetch`): addresses that may be fetched from although
+    /// they are in a refused range (loopback, private, link-local, …). Empty: public only.
+    pub web_upload_allow: Vec<ipnet::IpNet>,
+    /// Largest file a web upload fetches (also bounded by `max_upload_size` and the quota).
+    pub web_upload_max_bytes: u64,
+    /// A web upload's whole fetch (look-ups, redirects, body) must end within this.
+    pub web_upload_timeout: Duration,
+    /// Web uploads one user may have running at once (more: 163).
+    pub web_upload_max_active: u32,
     /// Stored content no file or version uses is removed this long after its last reference
     /// went (the delay lets an upload of the same bytes, or an undo, find it again).
     pub gc_grace: Duration,
@@ -112,6 +124,11 @@ impl Default for Settings {
             async_threshold: 500,
             job_batch_delay: Duration::ZERO,
             resumable_lifetime: Duration::from_secs(86_400),
+            patch_max_target: 256 * 1024 * 1024,
+            web_upload_allow: Vec::new(),
+            web_upload_max_bytes: 10 * 1024 * 1024 * 1024,
+            web_upload_timeout: Duration::from_secs(3600),
+            web_upload_max_active: 5,
             gc_grace: Duration::from_secs(3600),
             dedup_global: false,
         }

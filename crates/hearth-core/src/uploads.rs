@@ -22,6 +22,9 @@ use crate::sessions::Caller;
 use crate::tree::{valid_name, NewRevision, OnDuplicate, Target};
 use crate::{internal, now_us, Core};
 
+/// Anonymous uploads into a FileDrop (`filedrop_key`).
+pub mod filedrop;
+
 /// Poll status: no more requests for this key (terminal).
 pub const STATUS_DONE: i64 = 99;
 
@@ -32,6 +35,8 @@ pub mod fileerror {
     pub const DUPLICATE: &str = "13";
     pub const NO_FOLDER: &str = "14";
     pub const STORAGE_LIMIT: &str = "15";
+    pub const REVISION_CONFLICT: &str = "16";
+    pub const PATCH_FAILED: &str = "17";
     pub const PATH_FAILED: &str = "19";
     pub const UNKNOWN: &str = "6";
 }
@@ -498,7 +503,7 @@ impl Core {
             record.fileerror = code.to_string();
         }
         record.updated_us = now_us();
-        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
         store::insert_upload(&mut c, &record)
             .await
             .map_err(db_err)?;
@@ -612,7 +617,7 @@ impl Core {
             record.created_us = f.created_us;
         }
         record.updated_us = now_us();
-        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
         store::insert_upload(&mut c, &record)
             .await
             .map_err(db_err)?;
@@ -1025,7 +1030,7 @@ impl Core {
         {
             return Ok(ResumableOutcome::Refused(code));
         }
-        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
         store::insert_unit(&mut c, session.id, unit_id, &hex::encode(unit_hash), expect)
             .await
             .map_err(db_err)?;
@@ -1084,7 +1089,7 @@ impl Core {
             updated_us: now_us(),
         };
         {
-            let mut c = self.db().acquire().await.map_err(db_err)?;
+            let mut c = self.db().acquire_writer().await.map_err(db_err)?;
             store::update_upload(&mut c, &record)
                 .await
                 .map_err(db_err)?;

@@ -108,6 +108,7 @@ async fn handle(state: &AppState, req: Request) -> Response {
         caller: caller.as_ref(),
         base_url,
         upload: std::sync::Mutex::new(upload),
+        raw: std::sync::Mutex::new(None),
     };
     // A panic in a handler is a bug, but the client still gets an envelope (100) and the
     // connection survives; the token's claim is released unrotated below.
@@ -118,10 +119,19 @@ async fn handle(state: &AppState, req: Request) -> Response {
             tracing::error!(call = %action, "handler panicked");
             Err(ApiError::new(codes::INTERNAL))
         });
+    // A raw answer (not an envelope) cannot carry new_key: it releases the key unrotated.
+    let raw = match result {
+        Ok(_) => cx.raw.lock().unwrap_or_else(|e| e.into_inner()).take(),
+        Err(_) => None,
+    };
     let new_key = match &caller {
-        Some(c) => core.finish(c, result.is_ok()).await,
+        Some(c) => core.finish(c, result.is_ok() && raw.is_none()).await,
         None => false,
     };
+    if let Some(raw) = raw {
+        span.record("code", 0);
+        return raw;
+    }
     match result {
         Ok(body) => {
             span.record("code", 0);
@@ -172,7 +182,7 @@ fn action_of(path: &str) -> String {
 /// The calls whose body carries file bytes: their body is streamed to the handler, never read
 /// into parameters.
 fn streams_body(spec: &CallSpec) -> bool {
-    spec.group == "upload" && matches!(spec.call, "simple" | "resumable" | "update")
+    spec.group == "upload" && matches!(spec.call, "simple" | "resumable" | "update" | "patch")
 }
 
 /// A header's raw bytes as UTF-8 (`X-Filename` is sent as raw UTF-8, not ISO-8859-1).
@@ -398,6 +408,8 @@ async fn authenticate(
     let token = match params.non_empty("session_token") {
         Some(t) => t,
         None if matches!(spec.auth, AuthKind::Optional) => return Ok(None),
+        // A FileDrop upload's credential is its `filedrop_key` (checked by the handler).
+        None if handlers::upload::filedrop::anonymous_allowed(spec, params) => return Ok(None),
         None => return Err(ApiError::new(codes::MISSING_TOKEN)),
     };
     let candidates = signature_candidates(&strip_signature_param(signed_raw));

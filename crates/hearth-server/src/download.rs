@@ -28,8 +28,9 @@ use crate::AppState;
 
 /// The route (axum path syntax).
 pub const ROUTE: &str = "/download/{*rest}";
-/// Bytes read from the blob file per body chunk.
-const CHUNK: u64 = 64 * 1024;
+/// Bytes read from the blob file per body chunk: each read is a round trip to tokio's blocking
+/// pool, so chunks are large (64 KiB chunks made a 1 GiB download ~2x slower than nginx).
+const CHUNK: u64 = 256 * 1024;
 
 /// `attr-char` of RFC 5987: everything else is percent-encoded in `filename*`.
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -144,8 +145,10 @@ fn body(file: tokio::fs::File, segs: Vec<Seg>, count: Option<(Core, i64)>) -> Bo
         loop {
             if st.left > 0 {
                 let n = st.left.min(CHUNK) as usize;
-                let mut buf = vec![0u8; n];
-                match st.file.read(&mut buf).await {
+                // Not zero-filled: read_buf reads into the spare capacity, which may exceed
+                // `n`, hence the `take`.
+                let mut buf = bytes::BytesMut::with_capacity(n);
+                match (&mut st.file).take(n as u64).read_buf(&mut buf).await {
                     Ok(0) | Err(_) => {
                         st.segs.clear();
                         st.left = 0;
@@ -155,7 +158,6 @@ fn body(file: tokio::fs::File, segs: Vec<Seg>, count: Option<(Core, i64)>) -> Bo
                         return Some((Err(e), st));
                     }
                     Ok(got) => {
-                        buf.truncate(got);
                         st.left -= got as u64;
                         // The last byte is handed over: counted now (hyper stops polling a
                         // body once its Content-Length is sent, so there is no "after").
@@ -168,7 +170,7 @@ fn body(file: tokio::fs::File, segs: Vec<Seg>, count: Option<(Core, i64)>) -> Bo
                                 });
                             }
                         }
-                        return Some((Ok(Bytes::from(buf)), st));
+                        return Some((Ok(buf.freeze()), st));
                     }
                 }
             }

@@ -6,8 +6,10 @@ pub mod api;
 pub mod download;
 pub mod handlers;
 pub mod listener;
+pub mod pages;
 pub mod params;
 pub mod widget;
+pub mod zip_stream;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -71,6 +73,10 @@ pub fn router(core: Core, cors_origins: &[String]) -> Router {
             }),
         )
         .route(download::ROUTE, get(download::serve))
+        .route(pages::FILE_ROUTE, get(pages::file).post(pages::file))
+        .route(pages::FOLDER_ROUTE, get(pages::folder))
+        .route(pages::ROOT_ROUTE, get(pages::legacy))
+        .route(pages::DOWNLOAD_PHP_ROUTE, get(pages::legacy))
         .route("/auth/mediafire_login.js", get(widget::script))
         .route(
             "/auth/mediafire_login.php",

@@ -17,6 +17,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -203,7 +204,8 @@ impl FsFile for RealFile {
 // ---------------------------------------------------------------------------------------------
 // Local store
 
-/// Buffered bytes are handed to a blocking task in pieces of about this size.
+/// Buffered bytes are handed to a blocking task in pieces of about this size. One piece is
+/// hashed and written while the next one is received (two pieces per writer at most).
 const FLUSH_AT: usize = 1 << 20;
 
 /// Blobs on a local disk under one directory: `blobs/ab/cd/<hex>` plus `tmp/`.
@@ -211,6 +213,38 @@ const FLUSH_AT: usize = 1 << 20;
 pub struct LocalBlobStore {
     root: PathBuf,
     fs: Arc<dyn Fs>,
+    durable: Arc<DurableDirs>,
+}
+
+/// The shard directories this store (this process) has made durable: the bit of `cd` under
+/// `ab` once the entry `blobs/ab/cd` was fsynced in `blobs/ab` after the directory existed,
+/// the bit of `ab` once `blobs/ab` was fsynced in `blobs`. A blob renamed into a known shard
+/// then needs only its own directory synced: two fsyncs per new blob (file, leaf directory)
+/// instead of four. Shard directories are never removed, so a set bit never goes stale; a
+/// new store (a restart) starts with none set.
+struct DurableDirs {
+    /// 65,536 bits: `ab/cd` by its first two id bytes.
+    leaves: Vec<AtomicU64>,
+    /// 256 bits: `ab` by the first id byte.
+    mids: Vec<AtomicU64>,
+}
+
+impl DurableDirs {
+    fn new() -> DurableDirs {
+        let bits = |n: usize| (0..n / 64).map(|_| AtomicU64::new(0)).collect();
+        DurableDirs {
+            leaves: bits(1 << 16),
+            mids: bits(1 << 8),
+        }
+    }
+
+    fn is_set(bits: &[AtomicU64], i: usize) -> bool {
+        bits[i / 64].load(Ordering::Acquire) & (1 << (i % 64)) != 0
+    }
+
+    fn set(bits: &[AtomicU64], i: usize) {
+        bits[i / 64].fetch_or(1 << (i % 64), Ordering::Release);
+    }
 }
 
 impl fmt::Debug for LocalBlobStore {
@@ -237,7 +271,11 @@ impl LocalBlobStore {
         if created {
             fs.sync_dir(&root)?;
         }
-        Ok(LocalBlobStore { root, fs })
+        Ok(LocalBlobStore {
+            root,
+            fs,
+            durable: Arc::new(DurableDirs::new()),
+        })
     }
 
     /// The store's directory.
@@ -362,9 +400,12 @@ impl BlobStore for LocalBlobStore {
             let w: Box<dyn BlobWriter> = Box::new(LocalWriter {
                 root: self.root.clone(),
                 fs: self.fs.clone(),
+                durable: self.durable.clone(),
                 tmp_path,
                 state: Some((file, Sha256::new())),
+                pending: None,
                 buf: Vec::new(),
+                spare: Vec::new(),
                 size: 0,
                 done: false,
             });
@@ -427,21 +468,48 @@ async fn blocking<T: Send + 'static>(
     Ok(r?)
 }
 
+/// A piece being hashed and written by a blocking task; it hands the file, the hasher and the
+/// emptied-out buffer back.
+type Pending = tokio::task::JoinHandle<io::Result<(Box<dyn FsFile>, Sha256, Vec<u8>)>>;
+
 struct LocalWriter {
     root: PathBuf,
     fs: Arc<dyn Fs>,
+    durable: Arc<DurableDirs>,
     tmp_path: PathBuf,
-    /// The temp file and the hash of what it holds; `None` while a blocking task has it or
-    /// after a failed write.
+    /// The temp file and the hash of what it holds; `None` while a blocking task has it
+    /// (`pending`) or after a failed write.
     state: Option<(Box<dyn FsFile>, Sha256)>,
+    /// The piece being written, if any.
+    pending: Option<Pending>,
+    /// Bytes received since the last piece was handed over.
     buf: Vec<u8>,
+    /// The buffer of the piece written before, reused for the next one.
+    spare: Vec<u8>,
     size: u64,
     /// The temp file was renamed or removed by `finish`.
     done: bool,
 }
 
 impl LocalWriter {
+    /// Waits for the piece being written, if any, and takes the file and the hasher back.
+    async fn settle(&mut self) -> Result<()> {
+        if let Some(task) = self.pending.take() {
+            let (file, hasher, mut buf) = task
+                .await
+                .map_err(|e| anyhow!("blocking task failed: {e}"))??;
+            buf.clear();
+            self.spare = buf;
+            self.state = Some((file, hasher));
+        }
+        Ok(())
+    }
+
+    /// Hands the buffered bytes to a blocking task that hashes and writes them, once the piece
+    /// before is written, and returns without waiting: the next piece is received meanwhile.
+    /// Bytes reach the file in order; an error surfaces on the next write or on `finish`.
     async fn flush(&mut self) -> Result<()> {
+        self.settle().await?;
         if self.buf.is_empty() {
             return Ok(());
         }
@@ -449,16 +517,12 @@ impl LocalWriter {
             .state
             .take()
             .ok_or_else(|| anyhow!("blob write already failed"))?;
-        let buf = std::mem::take(&mut self.buf);
-        let (file, hasher, mut buf) = blocking(move || {
+        let buf = std::mem::replace(&mut self.buf, std::mem::take(&mut self.spare));
+        self.pending = Some(tokio::task::spawn_blocking(move || {
             hasher.update(&buf);
             file.write_all(&buf)?;
             Ok((file, hasher, buf))
-        })
-        .await?;
-        buf.clear();
-        self.buf = buf;
-        self.state = Some((file, hasher));
+        }));
         Ok(())
     }
 }
@@ -486,11 +550,13 @@ impl BlobWriter for LocalWriter {
     ) -> BoxFuture<'static, Result<BlobId>> {
         Box::pin(async move {
             self.flush().await?;
+            self.settle().await?;
             let (file, hasher) = self
                 .state
                 .take()
                 .ok_or_else(|| anyhow!("blob write already failed"))?;
             let fs = self.fs.clone();
+            let durable = self.durable.clone();
             let root = self.root.clone();
             let tmp = self.tmp_path.clone();
             let size = self.size;
@@ -499,6 +565,7 @@ impl BlobWriter for LocalWriter {
             blocking(move || {
                 commit(
                     &*fs,
+                    &durable,
                     &root,
                     &tmp,
                     file,
@@ -513,10 +580,12 @@ impl BlobWriter for LocalWriter {
     }
 }
 
-/// fsync, verify, rename into place, fsync the directories. Removes the temp file on failure.
+/// fsync, verify, rename into place, fsync the directories (the leaf always; its parents
+/// unless [`DurableDirs`] knows their entries are durable). Removes the temp file on failure.
 #[allow(clippy::too_many_arguments)]
 fn commit(
     fs: &dyn Fs,
+    durable: &DurableDirs,
     root: &Path,
     tmp: &Path,
     mut file: Box<dyn FsFile>,
@@ -552,13 +621,26 @@ fn commit(
         // Renamed over an identical blob too: the fresh modification time tells the garbage
         // collector an upload is about to reference this content (remove_unless_fresh).
         // Another writer may have renamed its copy without having synced the directories yet,
-        // so they are synced below either way.
-        fs.create_dir(&d1)?;
-        fs.create_dir(&d2)?;
+        // so the leaf is synced below either way, and its parents unless known durable.
+        let new_mid = fs.create_dir(&d1)?;
+        let new_leaf = fs.create_dir(&d2)?;
         fs.rename(tmp, &dest)?;
         fs.sync_dir(&d2)?;
-        fs.sync_dir(&d1)?;
-        fs.sync_dir(&blobs)?;
+        // A bit is set only after the parent was synced while the child existed, so a
+        // concurrent writer that created the directory and has not synced its parent yet
+        // leaves the bit clear and this writer syncs the parent itself.
+        let (leaf, mid) = (
+            usize::from(id.0[0]) << 8 | usize::from(id.0[1]),
+            usize::from(id.0[0]),
+        );
+        if new_leaf || !DurableDirs::is_set(&durable.leaves, leaf) {
+            fs.sync_dir(&d1)?;
+            DurableDirs::set(&durable.leaves, leaf);
+        }
+        if new_mid || !DurableDirs::is_set(&durable.mids, mid) {
+            fs.sync_dir(&blobs)?;
+            DurableDirs::set(&durable.mids, mid);
+        }
         Ok(Ok(id))
     })();
     match result {
@@ -573,6 +655,7 @@ fn commit(
 impl Drop for LocalWriter {
     fn drop(&mut self) {
         if !self.done {
+            // A piece still being written (`pending`) ends up in the unlinked file.
             self.state = None;
             if let Err(e) = self.fs.remove_file(&self.tmp_path) {
                 tracing::warn!(error = %e, "removing an abandoned blob temp file");

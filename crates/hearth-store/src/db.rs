@@ -150,6 +150,13 @@ impl Db {
     }
 
     /// A connection from the read pool, for several reads in a row.
+    /// A connection for one write outside a transaction. On SQLite this is the single writer
+    /// connection (a write on a reader connection would contend for the database lock and
+    /// sleep in its busy handler); on PostgreSQL any pooled connection.
+    pub async fn acquire_writer(&self) -> Result<crate::PooledConn> {
+        Ok(self.writer().acquire().await?)
+    }
+
     pub async fn acquire(&self) -> Result<crate::PooledConn> {
         Ok(self.pool.acquire().await?)
     }

@@ -55,6 +55,15 @@ impl Dialect {
         }
     }
 
+    /// Appended to a `SELECT` inside a write transaction: locks the rows read until commit.
+    /// PostgreSQL: `FOR UPDATE`. SQLite needs nothing: `BEGIN IMMEDIATE` holds the one write lock.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// A condition "`col` matches the LIKE pattern `param`, ignoring ASCII case" (and only ASCII
     /// case, as SQLite's `LIKE` does), with `\` as the escape character. `param` is a
     /// placeholder such as `$2`; bind a pattern made by [`like_contains`] / [`like_escape`].

@@ -7,6 +7,8 @@
 //! - [`accounts`]: users, settings, applications, session and action tokens.
 //! - [`links`]: one-time download keys, FileDrops, avatars set from a stored image.
 //! - [`uploads`]: upload keys and their processing state (upload/poll_upload).
+//! - [`filedrop_uploads`]: resumable sessions of anonymous uploads into a FileDrop.
+//! - [`web_uploads`]: web uploads (upload/add_web_upload) and their progress.
 //! - [`blob`]: content-addressed blob store (SHA-256, fsync, rename, fsync directory).
 //! - [`schema`]: schema introspection, used by the test that compares both databases.
 //! - `testing` (feature `testing`): a fresh database per test.
@@ -17,6 +19,7 @@ pub mod db;
 pub mod dialect;
 pub mod downloads;
 mod error;
+pub mod filedrop_uploads;
 pub mod gc;
 mod health;
 pub mod jobs;
@@ -29,6 +32,7 @@ pub mod testing;
 pub mod tree;
 pub mod tree_query;
 pub mod uploads;
+pub mod web_uploads;
 
 pub use db::{Db, WriteTx};
 

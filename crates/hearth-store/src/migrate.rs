@@ -41,7 +41,9 @@ embed![
     "0007_uploads",
     "0008_server_secret",
     "0009_resumable",
+    "0010_web_uploads",
     "0011_content_gc",
+    "0012_filedrop_uploads",
 ];
 
 /// The embedded SQL of one dialect's migrations, as `(name, sql)` in order.

@@ -114,6 +114,41 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "an unfinished resumable upload (and its received units) is removed after this long idle",
     ),
     (
+        "patch_max_target",
+        "268435456",
+        "upload/patch: largest file a delta may build, largest delta, largest source segment of one delta window",
+    ),
+    (
+        "web_upload_allow_cidrs",
+        "",
+        "addresses web uploads and avatar URLs may fetch from although not public (e.g. 127.0.0.1/32); empty = public addresses only",
+    ),
+    (
+        "web_upload_max_bytes",
+        "10737418240",
+        "largest file a web upload fetches",
+    ),
+    (
+        "web_upload_timeout_secs",
+        "3600",
+        "time limit of one web upload (look-ups, redirects and body)",
+    ),
+    (
+        "web_upload_max_active",
+        "5",
+        "web uploads one user may have running at once",
+    ),
+    (
+        "zip_max_filesize",
+        "314572800",
+        "file/zip: largest file a zip may hold (bigger: error 150)",
+    ),
+    (
+        "zip_max_total_filesize",
+        "2147483647",
+        "file/zip: largest total of a zip unless a signed-in caller confirms (error 153)",
+    ),
+    (
         "gc_grace_secs",
         "3600",
         "stored content nothing references any more is removed after this long",
@@ -278,6 +313,19 @@ impl Config {
             async_threshold: self.parse("async_threshold")?,
             job_batch_delay: Duration::from_millis(self.parse("job_batch_delay_ms")?),
             resumable_lifetime: self.secs("resumable_lifetime_secs")?,
+            limits: hearth_core::Limits {
+                zip_max_filesize: self.parse("zip_max_filesize")?,
+                zip_max_total_filesize: self.parse("zip_max_total_filesize")?,
+                ..hearth_core::Limits::default()
+            },
+            patch_max_target: self.parse("patch_max_target")?,
+            web_upload_allow: hearth_core::safe_fetch::parse_cidrs(
+                self.get("web_upload_allow_cidrs"),
+            )
+            .map_err(|e| anyhow::anyhow!("setting web_upload_allow_cidrs: {e}"))?,
+            web_upload_max_bytes: self.parse("web_upload_max_bytes")?,
+            web_upload_timeout: self.secs("web_upload_timeout_secs")?,
+            web_upload_max_active: self.parse("web_upload_max_active")?,
             gc_grace: self.secs("gc_grace_secs")?,
             dedup_global: self.flag("dedup_global")?,
             ..Settings::default()

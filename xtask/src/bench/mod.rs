@@ -3,6 +3,7 @@
 //! writes its figures with the command that produced them into docs/benchmarks.md.
 
 pub mod auth;
+pub mod data;
 pub mod load;
 pub mod tree;
 
@@ -19,6 +20,27 @@ use crate::{cargo, target_dir};
 pub struct Proc {
     child: Child,
     pub addr: String,
+}
+
+impl Proc {
+    /// The process id (for /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Asks the process to stop (SIGTERM: nginx's master then stops its workers, which a
+    /// SIGKILL of the master would leave running) and waits up to 5 s for it.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Proc {

@@ -3,7 +3,7 @@
 
 use hearth_api::response::Obj;
 use hearth_core::time_fmt;
-use hearth_core::tree::{wire_key, FileRow, FolderRow, DELETED};
+use hearth_core::tree::{wire_key, FileRow, FolderRow, DELETED, LIVE};
 
 use super::system::media::MIME_TABLE;
 
@@ -58,8 +58,40 @@ pub fn folder_entry(f: &FolderRow, owner: bool, counts: (i64, i64), dropbox: boo
     o.str("created_utc", time_fmt::date_time_utc(f.created_us))
 }
 
-/// A file entry (listing form, also the base of `file_info`).
+/// A file entry (listing form, also the base of `file_info`), without `links`.
 pub fn file_entry(f: &FileRow, owner: bool) -> Obj {
+    file_entry_with(f, owner, None)
+}
+
+/// A file entry of a listing; a public file's carries `links.normal_download`, its landing
+/// page under `base_url` (spec/folder.md "file entry"). A private file's page would be the
+/// not-found page, so its entry has no `links`.
+pub fn listed_file_entry(f: &FileRow, owner: bool, base_url: &str) -> Obj {
+    let links = has_page(f).then(|| file_links(base_url, f));
+    file_entry_with(f, owner, links)
+}
+
+/// Why a file has no landing page.
+const NO_PAGE: &str = "Only public files have a page; file/get_links gives the owner a signed one";
+
+/// Whether a file's landing page shows it to anyone (public and live; a password is asked there).
+fn has_page(f: &FileRow) -> bool {
+    f.privacy == "public" && f.trash_state == LIVE
+}
+
+/// `links` of a file info: `normal_download`, the landing page (crate::pages) of a public
+/// file; `""` and the reason for others.
+pub fn file_links(base_url: &str, f: &FileRow) -> Obj {
+    if has_page(f) {
+        Obj::new().str("normal_download", crate::pages::file_url(base_url, f))
+    } else {
+        Obj::new()
+            .str("normal_download", "")
+            .str("normal_download_error_message", NO_PAGE)
+    }
+}
+
+fn file_entry_with(f: &FileRow, owner: bool, links: Option<Obj>) -> Obj {
     let (mimetype, filetype, view, edit) = media_of(&f.name);
     let mut o = Obj::new()
         .str("quickkey", f.quickkey.clone())
@@ -79,6 +111,9 @@ pub fn file_entry(f: &FileRow, owner: bool) -> Obj {
         .obj("permissions", permissions(owner))
         .num("downloads", f.downloads)
         .str("views", "0");
+    if let Some(links) = links {
+        o = o.obj("links", links);
+    }
     if f.trash_state == DELETED {
         o = o.str("delete_date", time_fmt::date_time(f.delete_us));
     }

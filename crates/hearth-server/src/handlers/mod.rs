@@ -28,6 +28,9 @@ pub struct Ctx<'a> {
     /// The unread body and upload headers of a byte-carrying upload call (`upload/simple`);
     /// the handler takes it.
     pub upload: std::sync::Mutex<Option<upload::UploadBody>>,
+    /// A raw answer that replaces the envelope of a successful call (`file/zip`'s archive);
+    /// set with [`Ctx::answer_raw`]. It never rotates the v2 key.
+    pub raw: std::sync::Mutex<Option<axum::response::Response>>,
 }
 
 impl Ctx<'_> {
@@ -35,6 +38,11 @@ impl Ctx<'_> {
     pub fn caller(&self) -> Result<&Caller, ApiError> {
         self.caller
             .ok_or_else(|| ApiError::new(codes::MISSING_TOKEN))
+    }
+
+    /// Answers with `response` instead of an envelope when the handler then returns `Ok`.
+    pub fn answer_raw(&self, response: axum::response::Response) {
+        *self.raw.lock().unwrap_or_else(|e| e.into_inner()) = Some(response);
     }
 }
 

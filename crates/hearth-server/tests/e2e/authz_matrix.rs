@@ -34,6 +34,13 @@ fn extras(call: &str) -> &'static [(&'static str, &'static str)] {
         "upload/check" | "upload/instant" => {
             &[("filename", "probe.txt"), ("hash", HASH), ("size", "5")]
         }
+        // A target over patch_max_target: refused (-700) only after the file is checked, so the
+        // answer for bob's own file (the other alias) carries no random upload key.
+        "upload/patch" => &[
+            ("source_hash", HASH),
+            ("target_hash", HASH),
+            ("target_size", "1099511627776"),
+        ],
         "upload/add_web_upload" => &[("url", "http://127.0.0.1:9/x"), ("filename", "x.txt")],
         _ => &[],
     }

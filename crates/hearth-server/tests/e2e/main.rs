@@ -12,6 +12,7 @@ mod file;
 mod folder;
 mod jobs;
 mod listener;
+mod pages;
 mod snapshots;
 mod system;
 mod tidy;

@@ -206,3 +206,78 @@ async fn unfinished_blob_does_not_survive_power_cut() {
     assert_eq!(tmp_entries(&root), 0);
     assert!(!store.exists(&BlobId::of(b"in flight")).await.unwrap());
 }
+
+/// Content (`label` and a number) whose id starts with the same two bytes as `id`: the same
+/// shard `ab/cd`.
+fn same_shard_as(id: &BlobId, label: &str) -> Vec<u8> {
+    (0u32..)
+        .map(|i| format!("{label} {i}").into_bytes())
+        .find(|d| BlobId::of(d).0[..2] == id.0[..2])
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_known_shard_needs_only_its_leaf_synced_and_survives_a_power_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let fs = SimFs::new(&root, true, true);
+    let store = LocalBlobStore::with_fs(root.clone(), fs.clone()).unwrap();
+    let a = put_bytes(&store, b"first in the shard").await.unwrap();
+    let b_data = same_shard_as(&a, "second");
+    let leaf = store.path_of(&a).parent().unwrap().to_path_buf();
+    fs.model.lock().unwrap().synced_dirs.clear();
+    let b = put_bytes(&store, &b_data).await.unwrap();
+    // This store synced the shard's parents for `a`: only the leaf is synced for `b`.
+    assert_eq!(fs.model.lock().unwrap().synced_dirs, vec![leaf.clone()]);
+
+    // A new store (a restart) knows nothing: it syncs the parents again.
+    let c_data = same_shard_as(&a, "third");
+    let again = LocalBlobStore::with_fs(root.clone(), fs.clone()).unwrap();
+    fs.model.lock().unwrap().synced_dirs.clear();
+    let c = put_bytes(&again, &c_data).await.unwrap();
+    let synced = fs.model.lock().unwrap().synced_dirs.clone();
+    assert_eq!(
+        synced,
+        vec![leaf.clone(), SimFs::parent(&leaf), root.join("blobs")]
+    );
+
+    fs.power_cut();
+    let after = LocalBlobStore::new(&root).unwrap();
+    for (id, data) in [
+        (a, b"first in the shard".to_vec()),
+        (b, b_data),
+        (c, c_data),
+    ] {
+        assert_eq!(
+            read_all(&after, &id).await,
+            data,
+            "{id} after the power cut"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pieces_of_any_size_are_written_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalBlobStore::new(dir.path()).unwrap();
+    let data: Vec<u8> = (0..(FLUSH_AT * 5 + 777))
+        .map(|i| (i * 31 % 253) as u8)
+        .collect();
+    let mut w = store.begin_write().await.unwrap();
+    let sizes = [1, FLUSH_AT - 1, 3, FLUSH_AT * 2 + 5, 70_000, 17];
+    let mut at = 0;
+    for n in sizes.iter().cycle() {
+        if at == data.len() {
+            break;
+        }
+        let end = (at + n).min(data.len());
+        w.write(&data[at..end]).await.unwrap();
+        at = end;
+    }
+    let id = w
+        .finish(Some(BlobId::of(&data).0), Some(data.len() as u64))
+        .await
+        .unwrap();
+    assert_eq!(read_all(&store, &id).await, data);
+    assert_eq!(tmp_entries(dir.path()), 0);
+}

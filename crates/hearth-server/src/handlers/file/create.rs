@@ -24,7 +24,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         )
         .await?;
     Ok(with_revision(
-        Obj::new().obj("fileinfo", created_file_info(&row)),
+        Obj::new().obj("fileinfo", created_file_info(&row, &cx.base_url)),
         rev,
     ))
 }

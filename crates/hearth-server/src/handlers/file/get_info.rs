@@ -15,9 +15,12 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         .is_some_and(|q| key_list(q).len() > 1);
     let infos = cx.core.file_infos(cx.caller, &keys).await?;
     if listed {
-        let items = infos.iter().map(|i| Node::Obj(file_info(i))).collect();
+        let items = infos
+            .iter()
+            .map(|i| Node::Obj(file_info(i, &cx.base_url)))
+            .collect();
         Ok(Obj::new().list("file_infos", items))
     } else {
-        Ok(Obj::new().obj("file_info", file_info(&infos[0])))
+        Ok(Obj::new().obj("file_info", file_info(&infos[0], &cx.base_url)))
     }
 }

@@ -1,14 +1,15 @@
-//! file/get_links — one `links` entry per requested key: `direct_download` is a working URL (the
-//! owner's private files get a signed one), other types their `*_error_message`.
+//! file/get_links — one `links` entry per requested key: `direct_download` is a working URL and
+//! `normal_download` the file's landing page (the owner's private files get signed ones), other
+//! types their `*_error_message`.
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::{Node, Obj};
-use hearth_core::tree::FileRow;
+use hearth_core::tree::{FileRow, FileView};
 
 use super::{target_keys, NOT_SERVED};
-use crate::download;
 use crate::handlers::entries::media_of;
 use crate::handlers::{Ctx, Reply};
+use crate::{download, pages};
 
 /// The link types clients may ask for (`one_time` is the old Java SDK's name of
 /// `one_time_download`).
@@ -71,6 +72,17 @@ fn download_open(f: &FileRow) -> bool {
     hearth_core::downloads::open_to_all(f)
 }
 
+/// `normal_download`: the landing page (crate::pages) — signed like the direct link for the
+/// owner's files that are not open to all, so the owner's link shows them too.
+async fn landing_page(cx: &Ctx<'_>, view: &FileView) -> Result<String, ApiError> {
+    let url = pages::file_url(&cx.base_url, &view.row);
+    if view.owner && !download_open(&view.row) {
+        let q = cx.core.signed_download_query(&view.row).await?;
+        return Ok(format!("{url}?{q}"));
+    }
+    Ok(url)
+}
+
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let caller = cx.caller()?;
     let types = requested(cx.params.non_empty("link_type"))?;
@@ -88,6 +100,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
                             download::link_for(cx.core, &cx.base_url, &view.row).await?,
                         ),
                         "direct_download" => o.str(format!("{t}_error_message"), PASSWORD_NEEDED),
+                        "normal_download" => o.str(t, landing_page(cx, &view).await?),
                         _ => o.str(format!("{t}_error_message"), NOT_SERVED),
                     };
                 }

@@ -1,6 +1,6 @@
 //! The file group: metadata calls over the core's file rules (`hearth_core::files`), plus the
-//! file info objects they answer with. Downloads are not served yet, so every link is answered
-//! with its `*_error_message` instead of a URL.
+//! file info objects they answer with (their `links.normal_download` is the landing page of
+//! crate::pages).
 
 pub mod configure_one_time_key;
 pub mod copy;
@@ -16,6 +16,7 @@ pub mod recently_modified;
 pub mod restore;
 pub mod update;
 pub mod update_file;
+pub mod zip;
 
 super::calls! {
     "file/configure_one_time_key" => configure_one_time_key,
@@ -32,6 +33,7 @@ super::calls! {
     "file/restore" => restore,
     "file/update" => update,
     "file/update_file" => update_file,
+    "file/zip" => self::zip,
 }
 
 use hearth_api::errors::ApiError;
@@ -41,7 +43,7 @@ use hearth_core::sessions::Caller;
 use hearth_core::time_fmt;
 use hearth_core::tree::{FileRow, DELETED};
 
-use super::entries::{media_of, permissions};
+use super::entries::{file_links, media_of, permissions};
 use super::Ctx;
 
 /// Why a link type has no URL on this server.
@@ -71,16 +73,9 @@ pub async fn target_key(cx: &Ctx<'_>, caller: &Caller) -> Result<String, ApiErro
     Ok(v.row.quickkey)
 }
 
-/// The `links` object of a file info: `normal_download` is empty, with the reason.
-fn info_links() -> Obj {
-    Obj::new()
-        .str("normal_download", "")
-        .str("normal_download_error_message", NOT_SERVED)
-}
-
 /// `file_info` of `file/get_info`: the 1.5 field list in its order, with the owner's fields
 /// (`downloads`, `views`, `parent_folderkey`) and `delete_date` for a file in the trash.
-pub fn file_info(i: &FileInfo) -> Obj {
+pub fn file_info(i: &FileInfo, base_url: &str) -> Obj {
     let f = &i.view.row;
     let owner = i.view.owner;
     let (mimetype, filetype, view, edit) = media_of(&f.name);
@@ -110,7 +105,7 @@ pub fn file_info(i: &FileInfo) -> Obj {
         .num("revision", f.revision)
         .num("view", view)
         .num("edit", edit)
-        .obj("links", info_links());
+        .obj("links", file_links(base_url, f));
     if f.trash_state == DELETED {
         o = o.str("delete_date", time_fmt::date_time(f.delete_us));
     }
@@ -118,7 +113,7 @@ pub fn file_info(i: &FileInfo) -> Obj {
 }
 
 /// `fileinfo` of `file/create` (the caller's new file), in the documented order.
-pub fn created_file_info(f: &FileRow) -> Obj {
+pub fn created_file_info(f: &FileRow, base_url: &str) -> Obj {
     let (mimetype, filetype, _, _) = media_of(&f.name);
     Obj::new()
         .str("quickkey", f.quickkey.clone())
@@ -134,6 +129,6 @@ pub fn created_file_info(f: &FileRow) -> Obj {
         .str("flag", "0")
         .yes_no("password_protected", !f.password_hash.is_empty())
         .str("privacy", f.privacy.clone())
-        .obj("links", info_links())
+        .obj("links", file_links(base_url, f))
         .str("created_utc", time_fmt::date_time_utc(f.created_us))
 }

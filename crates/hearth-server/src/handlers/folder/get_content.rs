@@ -8,7 +8,7 @@ use hearth_core::tree::wire_key;
 use hearth_core::Core;
 
 use super::{details, filter, number, order, page_size, target};
-use crate::handlers::entries::{file_entry, folder_entry};
+use crate::handlers::entries::{folder_entry, listed_file_entry};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
@@ -49,7 +49,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
         rows.truncate(chunk_size as usize);
         let items = rows
             .iter()
-            .map(|f| Node::Obj(file_entry(f, view.owner)))
+            .map(|f| Node::Obj(listed_file_entry(f, view.owner, &cx.base_url)))
             .collect::<Vec<_>>();
         ("files", items, more)
     } else {

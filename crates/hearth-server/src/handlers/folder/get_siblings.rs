@@ -7,7 +7,7 @@ use hearth_core::folder_query::{Filter, Listing};
 use hearth_core::tree::{wire_key, Order};
 
 use super::{number, page_size, target};
-use crate::handlers::entries::{file_entry, folder_entry};
+use crate::handlers::entries::{folder_entry, listed_file_entry};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
@@ -72,7 +72,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
             .files
             .iter()
             .take(limit as usize)
-            .map(|f| Node::Obj(file_entry(f, owner)))
+            .map(|f| Node::Obj(listed_file_entry(f, owner, &cx.base_url)))
             .collect();
         more |= s.files.len() as i64 > limit;
         o = o.list("files", items);

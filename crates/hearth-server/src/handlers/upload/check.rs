@@ -9,6 +9,9 @@ use super::{destination, resumable_obj, size_param};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
+    if let Some(key) = super::filedrop::key(cx) {
+        return super::filedrop::check(cx, key).await;
+    }
     let caller = cx.caller()?;
     let p = cx.params;
     let size = size_param(cx)?;

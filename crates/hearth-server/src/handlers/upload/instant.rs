@@ -3,16 +3,22 @@
 
 use hearth_api::response::Obj;
 use hearth_core::tree::parse_mtime;
-use hearth_core::uploads::UploadDuplicate;
 
 use super::{destination, size_param};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
+    if let Some(key) = super::filedrop::key(cx) {
+        return super::filedrop::instant(cx, key).await;
+    }
     let caller = cx.caller()?;
     let p = cx.params;
     let size = size_param(cx)?;
-    let on_duplicate = UploadDuplicate::parse(p.non_empty("action_on_duplicate"))?;
+    // Without action_on_duplicate the user's default (upload/set_options) applies.
+    let on_duplicate = cx
+        .core
+        .upload_duplicate(caller.user_id, p.non_empty("action_on_duplicate"))
+        .await?;
     let mtime = parse_mtime(p.non_empty("mtime"))?;
     let placed = cx
         .core

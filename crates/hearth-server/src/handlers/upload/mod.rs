@@ -1,18 +1,29 @@
 //! The upload group: pre-flight (`check`), dedup (`instant`), whole-file uploads (`simple`,
 //! alias `upload.php`) and units (`resumable`) streamed to disk, and `poll_upload` for keys.
 
+pub mod add_web_upload;
 pub mod check;
+pub mod filedrop;
+pub mod get_options;
+pub mod get_web_uploads;
 pub mod instant;
+pub mod patch;
 pub mod poll_upload;
 pub mod resumable;
+pub mod set_options;
 pub mod simple;
 pub mod update;
 
 super::calls! {
+    "upload/add_web_upload" => add_web_upload,
     "upload/check" => check,
+    "upload/get_options" => get_options,
+    "upload/get_web_uploads" => get_web_uploads,
     "upload/instant" => instant,
+    "upload/patch" => patch,
     "upload/poll_upload" => poll_upload,
     "upload/resumable" => resumable,
+    "upload/set_options" => set_options,
     "upload/simple" => simple,
     "upload/update" => update,
 }

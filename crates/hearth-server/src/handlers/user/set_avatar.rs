@@ -1,10 +1,12 @@
 //! user/set_avatar — `action=set_default|remove`, or `quick_key` (an image file the caller can
-//! read: the avatar refers to it; a non-image is 142). Setting it from a URL is not supported yet.
+//! read: the avatar refers to it; a non-image is 142), or `url` (fetched like a web upload, stored
+//! as a file in the caller's root, then used as with `quick_key`).
 
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
 
 use crate::handlers::entries::media_of;
+use crate::handlers::system::media::MIME_TABLE;
 use crate::handlers::{Ctx, Reply};
 
 /// Served by the server itself (see crate::assets).
@@ -40,14 +42,35 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
                     .str("quick_key", f.quickkey)
                     .str("avatar_error_message", FILE_AVATAR_NOT_SERVED));
             }
-            if cx.params.non_empty("url").is_some() {
-                return Err(ApiError::with_message(
-                    codes::INVALID_URL,
-                    "Setting an avatar from a URL is not supported by this server yet.".into(),
-                ));
+            if let Some(url) = cx.params.non_empty("url") {
+                let a = cx
+                    .core
+                    .set_avatar_from_url(
+                        caller,
+                        url,
+                        image_extension,
+                        |name| media_of(name).1 == "image",
+                        DEFAULT_AVATAR_PATH,
+                    )
+                    .await?;
+                let rev = cx.core.device_revision(user_id).await?;
+                return Ok(Obj::new()
+                    .str("quick_key", a.file.quickkey)
+                    .str("upload_key", a.upload_key)
+                    .num("new_device_revision", rev)
+                    .num("device_revision", rev)
+                    .str("avatar_error_message", FILE_AVATAR_NOT_SERVED));
             }
             return Err(ApiError::new(codes::MISSING_PARAMS));
         }
     }
     Ok(Obj::new())
+}
+
+/// The extension of an image MIME type in the server's MIME table.
+fn image_extension(mime: &str) -> Option<&'static str> {
+    MIME_TABLE
+        .iter()
+        .find(|m| m.filetype == "image" && m.mimetype.eq_ignore_ascii_case(mime))
+        .map(|m| m.extension)
 }

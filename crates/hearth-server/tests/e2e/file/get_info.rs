@@ -68,11 +68,12 @@ async fn owner_view_has_every_field_in_order() {
     assert_eq!(info["permissions"]["write"], "1");
     assert_eq!(info["revision"], f.revision.to_string());
     assert_eq!(info["edit"], "1");
+    // A private file has no public page (pages.rs); a public one's is tested there.
     assert_eq!(info["links"]["normal_download"], "");
     assert!(info["links"]["normal_download_error_message"]
         .as_str()
         .unwrap()
-        .contains("not available"));
+        .starts_with("Only public files have a page"));
     assert!(info.get("delete_date").is_none());
     assert!(info["created_utc"].as_str().unwrap().ends_with('Z'));
 

@@ -1,6 +1,6 @@
 //! file/get_links: one entry per key; `direct_download` is a working URL (download.rs tests
-//! the bytes), other link types answer their `*_error_message`, and a key the caller may not
-//! see gets an `error` entry.
+//! the bytes), `normal_download` the landing page (pages.rs tests it), other link types answer
+//! their `*_error_message`, and a key the caller may not see gets an `error` entry.
 
 use super::{alice, bob, fails, put, xml};
 use crate::harness::TestServer;
@@ -61,7 +61,7 @@ async fn one_entry_per_key_with_a_working_direct_link() {
         keys,
         [
             "quickkey",
-            "normal_download_error_message",
+            "normal_download",
             "direct_download",
             "listen_error_message",
             "streaming_error_message"
@@ -111,8 +111,9 @@ async fn one_entry_per_key_with_a_working_direct_link() {
     assert_eq!(status, 200);
     assert!(
         body.contains(&format!(
-            "<links><link><quickkey>{}</quickkey><normal_download_error_message>",
-            doc.quickkey
+            "<links><link><quickkey>{}</quickkey><normal_download>{}?expires=",
+            doc.quickkey,
+            s.url(&format!("/file/{}/a.txt/file", doc.quickkey))
         )),
         "{body}"
     );

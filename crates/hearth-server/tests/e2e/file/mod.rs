@@ -13,6 +13,7 @@ mod trash;
 mod update;
 mod update_file;
 mod versions;
+mod zip;
 
 use hearth_client::Client;
 use hearth_core::sessions::Caller;

@@ -3,11 +3,15 @@
 
 mod check;
 mod durability;
+mod filedrop;
 mod gc;
 mod instant;
+mod options;
+mod patch;
 mod resumable;
 mod simple;
 mod update;
+mod web;
 
 use hearth_api::signature::{call_signature, next_secret_key};
 use hearth_client::{encode, Client};
