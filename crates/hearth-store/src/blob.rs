@@ -425,8 +425,10 @@ impl BlobStore for LocalBlobStore {
     }
 
     fn exists(&self, id: &BlobId) -> BoxFuture<'_, Result<bool>> {
+        // One stat of a hot directory entry, done in place: it runs inside write transactions
+        // (gc.rs ensure_blob), where a hop to the blocking pool would hold the writer longer.
         let path = self.path_of(id);
-        Box::pin(async move { Ok(tokio::fs::try_exists(&path).await?) })
+        Box::pin(async move { Ok(std::fs::exists(&path)?) })
     }
 
     fn len(&self, id: &BlobId) -> BoxFuture<'_, Result<u64>> {
