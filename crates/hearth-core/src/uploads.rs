@@ -25,6 +25,9 @@ use crate::{internal, now_us, Core};
 /// Anonymous uploads into a FileDrop (`filedrop_key`).
 pub mod filedrop;
 
+use filedrop::Actor;
+pub use filedrop::Uploader;
+
 /// Poll status: no more requests for this key (terminal).
 pub const STATUS_DONE: i64 = 99;
 
@@ -208,12 +211,15 @@ impl Core {
         Ok(Some(folder))
     }
 
-    /// `upload/check`.
+    /// `upload/check`. A FileDrop uploader learns only the file's name and hash are valid and
+    /// whether the owner's quota would be exceeded; `resumable=yes` opens (or joins) the
+    /// FileDrop's own session.
     pub async fn upload_check(
         &self,
-        caller: &Caller,
+        who: impl Into<Uploader<'_>>,
         req: CheckRequest<'_>,
     ) -> Result<CheckResult, ApiError> {
+        let up = self.actor(who.into()).await?;
         if let Some(n) = req.filename {
             if !valid_name(n) {
                 return Err(ApiError::new(codes::INVALID_FILENAME));
@@ -227,22 +233,50 @@ impl Core {
             ),
             None => None,
         };
-        let folder = self.upload_folder(caller, req.dest, false).await?;
-        let user = self.user(caller.user_id).await?;
-        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let folder = match &up {
+            Actor::Owner(caller) => self.upload_folder(caller, req.dest, false).await?,
+            Actor::Drop(_) => None,
+        };
+        let user = self.user(up.caller().user_id).await?;
         let mut out = CheckResult {
             hash_exists: false,
             in_folder: false,
             file_exists: false,
             different_hash: false,
             duplicate_quickkey: None,
-            used_bytes: user.used_bytes,
-            quota_bytes: user.quota_bytes,
+            used_bytes: 0,
+            quota_bytes: 0,
             limit_exceeded: user.used_bytes + req.size.unwrap_or(0) > user.quota_bytes,
             folder_key: None,
             resumable: None,
         };
-        if let Some(h) = &hash {
+        if let Actor::Owner(caller) = &up {
+            out.used_bytes = user.used_bytes;
+            out.quota_bytes = user.quota_bytes;
+            self.check_account(caller, &req, hash.as_deref(), folder, &mut out)
+                .await?;
+        }
+        if req.resumable {
+            out.resumable = Some(
+                self.check_resumable(&up, hash.as_deref(), req.size, req.filename, req.dest)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// What `upload/check` tells the account's own user: whether the account holds the
+    /// content, and in the destination folder `folder`, and a same-named file there.
+    async fn check_account(
+        &self,
+        caller: &Caller,
+        req: &CheckRequest<'_>,
+        hash: Option<&str>,
+        folder: Option<FolderRow>,
+        out: &mut CheckResult,
+    ) -> Result<(), ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        if let Some(h) = hash {
             let held = self.known_content_size(&mut c, caller.user_id, h).await?;
             out.hash_exists = held.is_some_and(|s| req.size.is_none_or(|want| want == s));
         }
@@ -250,7 +284,7 @@ impl Core {
             if req.dest.path.is_some_and(|p| !p.is_empty()) {
                 out.folder_key = Some(crate::tree::wire_key(folder));
             }
-            if let (true, Some(h)) = (out.hash_exists, &hash) {
+            if let (true, Some(h)) = (out.hash_exists, hash) {
                 out.in_folder = store::folder_has_content(&mut c, folder.id, h)
                     .await
                     .map_err(db_err)?;
@@ -261,23 +295,14 @@ impl Core {
                     .map_err(db_err)?
                 {
                     out.file_exists = true;
-                    out.different_hash = hash.as_deref() != Some(f.hash.as_str());
+                    out.different_hash = hash != Some(f.hash.as_str());
                     out.duplicate_quickkey = Some(f.quickkey);
                 }
             }
         }
-        drop(c);
-        if req.resumable {
-            out.resumable = Some(
-                self.check_resumable(caller, hash.as_deref(), req.size, req.filename, req.dest)
-                    .await?,
-            );
-        }
-        Ok(out)
+        Ok(())
     }
 
-    /// `upload/instant`: a file from content `hash` the caller already holds (else 129).
-    #[allow(clippy::too_many_arguments)]
     /// The size of content `hash` as dedup may use it for `user_id`: content the user holds
     /// (a file or an earlier version), or with `dedup_global` any stored content.
     async fn known_content_size(
@@ -295,6 +320,8 @@ impl Core {
         }
     }
 
+    /// `upload/instant`: a file from content `hash` the caller already holds (else 129).
+    #[allow(clippy::too_many_arguments)]
     pub async fn upload_instant(
         &self,
         caller: &Caller,
@@ -378,12 +405,21 @@ impl Core {
 
     /// `upload/simple`: streams `body` into the blob store while hashing (never holding the
     /// whole file), verifies `X-Filehash` / `X-Filesize`, adds the file, and records the key.
+    /// A FileDrop upload goes into the FileDrop's folder, always under a new unique name, and
+    /// its poll answer shows the name sent (the unique one would tell of a same-named file).
     pub async fn upload_simple<S: ByteSource>(
         &self,
-        caller: &Caller,
+        who: impl Into<Uploader<'_>>,
         req: SimpleRequest<'_>,
         body: &mut S,
     ) -> Result<SimpleOutcome, ApiError> {
+        let up = self.actor(who.into()).await?;
+        let caller = up.caller();
+        let req = SimpleRequest {
+            dest: up.dest(req.dest),
+            on_duplicate: up.on_duplicate(req.on_duplicate),
+            ..req
+        };
         let name = match req.filename.filter(|n| !n.is_empty()) {
             Some(n) if valid_name(n) => n,
             _ => return Ok(SimpleOutcome::Refused(refusal::MISSING_NAME)),
@@ -489,7 +525,9 @@ impl Core {
                     {
                         Ok(p) => {
                             record.quickkey = p.file.quickkey.clone();
-                            record.file_name = p.file.name.clone();
+                            if up.sees_account() {
+                                record.file_name = p.file.name.clone();
+                            }
                             record.revision = p.file.revision;
                             record.created_us = p.file.created_us;
                         }
@@ -747,21 +785,23 @@ impl Core {
         })
     }
 
-    /// Finds or opens the session of (caller, hash, size); a later check re-targets a session
+    /// Finds or opens the session of (uploader, hash, size); a later check re-targets a session
     /// still receiving (name, destination) and extends its expiry. A finished session is kept
-    /// only while the caller still holds its content; otherwise a new one starts.
+    /// only while the owner still holds its content, and never for a FileDrop uploader (that
+    /// would tell that someone already sent this content); otherwise a new one starts.
     async fn open_resumable(
         &self,
-        caller: &Caller,
+        up: &Actor<'_>,
         hash: &str,
         size: i64,
         name: &str,
         dest: Destination<'_>,
     ) -> Result<ResumableRow, ApiError> {
+        let (user_id, filedrop_id) = (up.caller().user_id, up.filedrop_id());
         let expires = self.resumable_expiry();
         for _ in 0..3 {
             let mut c = self.db().acquire().await.map_err(db_err)?;
-            if let Some(s) = store::resumable_by_content(&mut c, caller.user_id, hash, size)
+            if let Some(s) = store::resumable_by_content(&mut c, user_id, filedrop_id, hash, size)
                 .await
                 .map_err(db_err)?
             {
@@ -780,15 +820,19 @@ impl Core {
                         return Ok(s);
                     }
                     store::RESUMABLE_DONE => {
-                        let held = self
-                            .known_content_size(&mut c, caller.user_id, hash)
-                            .await?;
-                        if held.is_some() {
+                        if up.sees_account()
+                            && self
+                                .known_content_size(&mut c, user_id, hash)
+                                .await?
+                                .is_some()
+                        {
                             return Ok(s);
                         }
                         store::delete_resumable(&mut c, s.id)
                             .await
                             .map_err(db_err)?;
+                        drop(c);
+                        self.remove_units(&s.upload_key).await;
                         continue;
                     }
                     _ => return Ok(s),
@@ -798,7 +842,8 @@ impl Core {
             let layout = ResumableState::layout(size);
             let row = ResumableRow {
                 id: 0,
-                user_id: caller.user_id,
+                user_id,
+                filedrop_id,
                 hash: hash.to_string(),
                 size,
                 upload_key: UploadKey::generate().as_str().to_string(),
@@ -820,7 +865,7 @@ impl Core {
                     &mut tx,
                     &UploadRow {
                         upload_key: row.upload_key.clone(),
-                        user_id: caller.user_id,
+                        user_id,
                         folder_id: None,
                         file_name: name.to_string(),
                         size,
@@ -840,7 +885,7 @@ impl Core {
             // Inserted, or someone else did at the same time: read it back.
         }
         let mut c = self.db().acquire().await.map_err(db_err)?;
-        store::resumable_by_content(&mut c, caller.user_id, hash, size)
+        store::resumable_by_content(&mut c, user_id, filedrop_id, hash, size)
             .await
             .map_err(db_err)?
             .ok_or_else(|| ApiError::new(codes::INTERNAL))
@@ -850,7 +895,7 @@ impl Core {
     /// the session (opened if needed) and its received units; otherwise the bare layout.
     async fn check_resumable(
         &self,
-        caller: &Caller,
+        up: &Actor<'_>,
         hash: Option<&str>,
         size: Option<i64>,
         name: Option<&str>,
@@ -862,7 +907,7 @@ impl Core {
         match (hash, size) {
             (Some(h), Some(s)) if s > 0 => {
                 let row = self
-                    .open_resumable(caller, h, s, name.unwrap_or(""), dest)
+                    .open_resumable(up, h, s, name.unwrap_or(""), up.dest(dest))
                     .await?;
                 self.resumable_state(&row).await
             }
@@ -961,15 +1006,18 @@ impl Core {
         Ok(Ok(()))
     }
 
-    /// `upload/resumable`: verifies and stores one unit of the caller's session for
+    /// `upload/resumable`: verifies and stores one unit of the uploader's session for
     /// (`X-Filehash`, `X-Filesize`); the request that brings the last missing unit assembles
     /// the file and places it. A unit of a session already complete is read and ignored.
+    /// A FileDrop upload larger than the owner's free space is refused (162) before any unit
+    /// is stored.
     pub async fn upload_resumable<S: ByteSource>(
         &self,
-        caller: &Caller,
+        who: impl Into<Uploader<'_>>,
         req: ResumableRequest<'_>,
         body: &mut S,
     ) -> Result<ResumableOutcome, ApiError> {
+        let up = self.actor(who.into()).await?;
         macro_rules! refuse {
             ($code:expr) => {{
                 drain(body).await;
@@ -998,18 +1046,29 @@ impl Core {
         if name.is_some_and(|n| !valid_name(n)) {
             refuse!(refusal::MISSING_NAME);
         }
+        let user_id = up.caller().user_id;
+        if !up.sees_account() {
+            let user = self.user(user_id).await?;
+            if size > (user.quota_bytes - user.used_bytes).max(0) {
+                drain(body).await;
+                return Err(ApiError::new(codes::LIMIT_EXCEEDED));
+            }
+        }
         let mut c = self.db().acquire().await.map_err(db_err)?;
-        let existing = store::resumable_by_content(&mut c, caller.user_id, &hash_hex, size)
-            .await
-            .map_err(db_err)?;
+        let existing =
+            store::resumable_by_content(&mut c, user_id, up.filedrop_id(), &hash_hex, size)
+                .await
+                .map_err(db_err)?;
         drop(c);
         let session = match (existing, name) {
             (Some(s), _) => s,
             // No check opened it: a unit naming its file opens it (destination from the query).
             (None, Some(n)) => {
-                self.live_folder_for_write(caller, Target::of(req.dest.folder_key, None))
-                    .await?;
-                self.open_resumable(caller, &hash_hex, size, n, req.dest)
+                if let Actor::Owner(caller) = &up {
+                    self.live_folder_for_write(caller, Target::of(req.dest.folder_key, None))
+                        .await?;
+                }
+                self.open_resumable(&up, &hash_hex, size, n, up.dest(req.dest))
                     .await?
             }
             (None, None) => refuse!(refusal::BEFORE_CHECK),
@@ -1049,7 +1108,8 @@ impl Core {
         drop(c);
         if claimed {
             let name = name.unwrap_or(&session.file_name).to_string();
-            self.assemble(caller, &session, &name, req.on_duplicate, req.mtime_us)
+            let on_duplicate = up.on_duplicate(req.on_duplicate);
+            self.assemble(&up, &session, &name, on_duplicate, req.mtime_us)
                 .await?;
         }
         let mut state = self.resumable_state(&session).await?;
@@ -1067,13 +1127,14 @@ impl Core {
     /// the unit files. Failures end the key with a fileerror.
     async fn assemble(
         &self,
-        caller: &Caller,
+        up: &Actor<'_>,
         s: &ResumableRow,
         name: &str,
         on_duplicate: UploadDuplicate,
         mtime_us: Option<i64>,
     ) -> Result<(), ApiError> {
         use tokio::io::AsyncReadExt as _;
+        let caller = up.caller();
         let mut record = UploadRow {
             upload_key: s.upload_key.clone(),
             user_id: caller.user_id,
@@ -1120,10 +1181,10 @@ impl Core {
         let mut failure: Option<&'static str> = None;
         match concat.await {
             Ok(Some(_)) => {
-                let dest = Destination {
+                let dest = up.dest(Destination {
                     folder_key: s.folder_key.as_deref(),
                     path: s.path.as_deref(),
-                };
+                });
                 let placed = if name.is_empty() || !valid_name(name) {
                     Err(fileerror::UNKNOWN)
                 } else {
@@ -1148,7 +1209,9 @@ impl Core {
                 match placed {
                     Ok(p) => {
                         record.quickkey = p.file.quickkey.clone();
-                        record.file_name = p.file.name.clone();
+                        if up.sees_account() {
+                            record.file_name = p.file.name.clone();
+                        }
                         record.revision = p.file.revision;
                         record.created_us = p.file.created_us;
                     }

@@ -6,8 +6,8 @@
 //! - [`migrate`]: two migration folders with the same file names, embedded at build time.
 //! - [`accounts`]: users, settings, applications, session and action tokens.
 //! - [`links`]: one-time download keys, FileDrops, avatars set from a stored image.
-//! - [`uploads`]: upload keys and their processing state (upload/poll_upload).
-//! - [`filedrop_uploads`]: resumable sessions of anonymous uploads into a FileDrop.
+//! - [`uploads`]: upload keys and their processing state (upload/poll_upload), resumable
+//!   sessions (the owner's and FileDrop uploaders').
 //! - [`web_uploads`]: web uploads (upload/add_web_upload) and their progress.
 //! - [`blob`]: content-addressed blob store (SHA-256, fsync, rename, fsync directory).
 //! - [`schema`]: schema introspection, used by the test that compares both databases.
@@ -19,7 +19,6 @@ pub mod db;
 pub mod dialect;
 pub mod downloads;
 mod error;
-pub mod filedrop_uploads;
 pub mod gc;
 mod health;
 pub mod jobs;

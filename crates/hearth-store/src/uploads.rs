@@ -1,5 +1,5 @@
-//! Upload keys (migration 0007), resumable sessions and their units (0009), and the content
-//! look-ups of the upload calls: whether a user already holds some content (dedup is per
+//! Upload keys (migration 0007), resumable sessions and their units (0009; FileDrop sessions
+//! since 0012), and the content look-ups of the upload calls: whether a user already holds some content (dedup is per
 //! account), and in which folder.
 
 use sqlx::any::AnyRow;
@@ -148,11 +148,15 @@ pub const RESUMABLE_ASSEMBLING: i64 = 1;
 /// Session state: assembled (or failed); kept until expiry so check reports every unit in.
 pub const RESUMABLE_DONE: i64 = 2;
 
-/// One resumable upload session, keyed by (user, hash, size).
+/// One resumable upload session, keyed by (user, FileDrop, hash, size).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResumableRow {
     pub id: i64,
+    /// The account the file lands in (a FileDrop's owner for a FileDrop upload).
     pub user_id: i64,
+    /// The FileDrop an anonymous uploader sends into; 0 for the user's own sessions, which a
+    /// FileDrop uploader therefore never sees nor continues.
+    pub filedrop_id: i64,
     pub hash: String,
     pub size: i64,
     pub upload_key: String,
@@ -167,7 +171,8 @@ pub struct ResumableRow {
 }
 
 const RESUMABLE_COLS: &str = "id, user_id, hash, size, upload_key, file_name, folder_key, path, \
-                              unit_size, number_of_units, state, created_us, expires_us";
+                              unit_size, number_of_units, state, created_us, expires_us, \
+                              filedrop_id";
 
 impl ResumableRow {
     fn from_row(r: &AnyRow) -> Result<ResumableRow> {
@@ -185,17 +190,19 @@ impl ResumableRow {
             state: r.try_get(10)?,
             created_us: r.try_get(11)?,
             expires_us: r.try_get(12)?,
+            filedrop_id: r.try_get(13)?,
         })
     }
 }
 
-/// Inserts a session unless one exists for (user, hash, size); returns whether it inserted.
+/// Inserts a session unless one exists for (user, FileDrop, hash, size); returns whether it
+/// inserted.
 pub async fn insert_resumable(conn: &mut AnyConnection, r: &ResumableRow) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO resumable_uploads (user_id, hash, size, upload_key, file_name, folder_key, \
-         path, unit_size, number_of_units, state, created_us, expires_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (user_id, hash, size) DO NOTHING",
+         path, unit_size, number_of_units, state, created_us, expires_us, filedrop_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (user_id, filedrop_id, hash, size) DO NOTHING",
     )
     .bind(r.user_id)
     .bind(&r.hash)
@@ -209,24 +216,27 @@ pub async fn insert_resumable(conn: &mut AnyConnection, r: &ResumableRow) -> Res
     .bind(r.state)
     .bind(r.created_us)
     .bind(r.expires_us)
+    .bind(r.filedrop_id)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// The session of (user, hash, size).
+/// The session of (user, FileDrop — 0 for the user's own —, hash, size).
 pub async fn resumable_by_content(
     conn: &mut AnyConnection,
     user_id: i64,
+    filedrop_id: i64,
     hash: &str,
     size: i64,
 ) -> Result<Option<ResumableRow>> {
     let sql = format!(
         "SELECT {RESUMABLE_COLS} FROM resumable_uploads \
-         WHERE user_id = $1 AND hash = $2 AND size = $3"
+         WHERE user_id = $1 AND filedrop_id = $2 AND hash = $3 AND size = $4"
     );
     let row = sqlx::query(&sql)
         .bind(user_id)
+        .bind(filedrop_id)
         .bind(hash)
         .bind(size)
         .fetch_optional(&mut *conn)

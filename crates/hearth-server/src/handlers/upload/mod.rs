@@ -76,6 +76,15 @@ impl ByteSource for UploadSource {
     }
 }
 
+/// The body of a byte-carrying upload call (taken once).
+pub fn take_body(cx: &Ctx<'_>) -> Result<UploadBody, ApiError> {
+    let mut slot = cx
+        .upload
+        .lock()
+        .map_err(|_| ApiError::new(codes::INTERNAL))?;
+    slot.take().ok_or_else(|| ApiError::new(codes::INTERNAL))
+}
+
 /// `folder_key` (legacy `uploadkey`) and `path`.
 pub fn destination<'a>(cx: &'a Ctx<'_>) -> Destination<'a> {
     Destination {

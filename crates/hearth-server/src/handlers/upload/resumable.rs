@@ -1,40 +1,24 @@
 //! upload/resumable — one unit (X-Unit-Id/Hash/Size of the file X-Filehash/X-Filesize), raw or
 //! multipart, into the session check opened; the last unit assembles the file.
 
-use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
 use hearth_core::tree::parse_mtime;
 use hearth_core::uploads::{ResumableOutcome, ResumableRequest};
 
-use super::{destination, resumable_obj};
+use super::{destination, resumable_obj, take_body};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
-    if let Some(key) = super::filedrop::key(cx) {
-        return super::filedrop::resumable(cx, key).await;
-    }
-    let caller = cx.caller()?;
-    let p = cx.params;
-    // Without action_on_duplicate the user's default (upload/set_options) applies.
-    let on_duplicate = cx
-        .core
-        .upload_duplicate(caller.user_id, p.non_empty("action_on_duplicate"))
-        .await?;
-    let mtime = parse_mtime(p.non_empty("mtime"))?;
-    let body = cx
-        .upload
-        .lock()
-        .map_err(|_| ApiError::new(codes::INTERNAL))?
-        .take();
-    let Some(mut body) = body else {
-        return Err(ApiError::new(codes::INTERNAL));
-    };
+    let who = super::filedrop::uploader(cx)?;
+    let on_duplicate = super::filedrop::on_duplicate(cx, who).await?;
+    let mtime = parse_mtime(cx.params.non_empty("mtime"))?;
+    let mut body = take_body(cx)?;
     let h = body.headers.clone();
     // Only X-Filename names the file; a multipart part's name (PyPI sends `chunk`) never does.
     let outcome = cx
         .core
         .upload_resumable(
-            caller,
+            who,
             ResumableRequest {
                 filename: h.filename.as_deref(),
                 declared_size: h.filesize.as_deref(),

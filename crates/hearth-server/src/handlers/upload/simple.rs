@@ -1,34 +1,18 @@
 //! upload/simple (alias upload/upload.php) — a whole file in one request, raw octet-stream
 //! (X-Filename, X-Filesize, X-Filehash) or multipart; stored before answering `doupload.key`.
 
-use hearth_api::errors::{codes, ApiError};
 use hearth_api::response::Obj;
 use hearth_core::tree::parse_mtime;
 use hearth_core::uploads::{SimpleOutcome, SimpleRequest};
 
-use super::{destination, UploadSource};
+use super::{destination, take_body, UploadSource};
 use crate::handlers::{Ctx, Reply};
 
 pub async fn handle(cx: &Ctx<'_>) -> Reply {
-    if let Some(key) = super::filedrop::key(cx) {
-        return super::filedrop::simple(cx, key).await;
-    }
-    let caller = cx.caller()?;
-    let p = cx.params;
-    // Without action_on_duplicate the user's default (upload/set_options) applies.
-    let on_duplicate = cx
-        .core
-        .upload_duplicate(caller.user_id, p.non_empty("action_on_duplicate"))
-        .await?;
-    let mtime = parse_mtime(p.non_empty("mtime"))?;
-    let body = cx
-        .upload
-        .lock()
-        .map_err(|_| ApiError::new(codes::INTERNAL))?
-        .take();
-    let Some(mut body) = body else {
-        return Err(ApiError::new(codes::INTERNAL));
-    };
+    let who = super::filedrop::uploader(cx)?;
+    let on_duplicate = super::filedrop::on_duplicate(cx, who).await?;
+    let mtime = parse_mtime(cx.params.non_empty("mtime"))?;
+    let mut body = take_body(cx)?;
     let multipart = !matches!(body.source, UploadSource::Raw(_));
     // X-Filename wins; a multipart file part's own name is the fallback.
     let filename = body
@@ -40,7 +24,7 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     let outcome = cx
         .core
         .upload_simple(
-            caller,
+            who,
             SimpleRequest {
                 filename: filename.as_deref(),
                 declared_size: body.headers.filesize.as_deref(),

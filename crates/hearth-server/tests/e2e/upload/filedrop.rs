@@ -6,7 +6,7 @@
 
 use hearth_client::Client;
 use hearth_core::sessions::Caller;
-use hearth_core::tree::Target;
+use hearth_core::tree::{FolderRow, Target};
 use serde_json::Value;
 
 use super::{bytes, multipart, poll, raw, send, sha, Body};
@@ -33,6 +33,16 @@ async fn enable(c: &Client, folder_key: &str) -> String {
         .await
         .unwrap();
     v["response"]["filedrop_key"].as_str().unwrap().to_string()
+}
+
+/// A server where alice (`uid`, signed in as `c`) made her folder "Drop" a FileDrop (`key`).
+async fn with_filedrop() -> (TestServer, i64, Client, FolderRow, String) {
+    let s = TestServer::start().await;
+    let uid = alice(&s).await;
+    let c = s.login(2).await;
+    let drop = folder(&s, uid, "Drop").await;
+    let key = enable(&c, &drop.folderkey).await;
+    (s, uid, c, drop, key)
 }
 
 /// An anonymous call (no session token).
@@ -96,12 +106,8 @@ async fn drop_simple(s: &TestServer, key: &str, extra: &[(&str, &str)], body: Bo
 
 #[tokio::test]
 async fn anonymous_simple_uploads_land_in_the_owners_filedrop() {
-    let s = TestServer::start().await;
-    let uid = alice(&s).await;
-    let c = s.login(2).await;
-    let drop = folder(&s, uid, "Drop").await;
+    let (s, uid, c, drop, key) = with_filedrop().await;
     let other = folder(&s, uid, "Elsewhere").await;
-    let key = enable(&c, &drop.folderkey).await;
     let used_before = s.core.user(uid).await.unwrap().used_bytes;
 
     let data = bytes(3000, 1);
@@ -224,53 +230,54 @@ fn unit_body(data: &[u8], unit: usize, id: usize, name: Option<&str>) -> Body<'s
     }
 }
 
-async fn drop_check(s: &TestServer, key: &str, name: &str, data: &[u8]) -> Value {
+/// One unit of `data` sent anonymously into the FileDrop.
+async fn drop_unit(
+    s: &TestServer,
+    key: &str,
+    data: &[u8],
+    unit: usize,
+    id: usize,
+    name: Option<&str>,
+) -> Value {
+    let body = unit_body(data, unit, id, name);
+    anon(s, "upload/resumable", &[("filedrop_key", key)], body).await
+}
+
+/// `upload/check resumable=yes` of `data` named `name`: the owner's own (signed in with `c`)
+/// or, with a `filedrop_key`, the FileDrop's (anonymous).
+async fn check_resumable(
+    s: &TestServer,
+    c: Option<&Client>,
+    key: Option<&str>,
+    name: &str,
+    data: &[u8],
+) -> Value {
     let size = data.len().to_string();
     let hash = sha(data);
-    let r = anon(
-        s,
-        "upload/check",
-        &[
-            ("filedrop_key", key),
-            ("filename", name),
-            ("hash", &hash),
-            ("size", &size),
-            ("resumable", "yes"),
-        ],
-        empty(),
-    )
-    .await;
+    let mut params = vec![
+        ("filename", name),
+        ("hash", hash.as_str()),
+        ("size", size.as_str()),
+        ("resumable", "yes"),
+    ];
+    params.extend(key.map(|k| ("filedrop_key", k)));
+    let r = send(s, c, None, "upload/check", &params, empty()).await["response"].clone();
     assert_eq!(r["result"], "Success", "{r}");
     r
 }
 
+async fn drop_check(s: &TestServer, key: &str, name: &str, data: &[u8]) -> Value {
+    check_resumable(s, None, Some(key), name, data).await
+}
+
 #[tokio::test]
 async fn anonymous_resumable_upload_with_its_own_session() {
-    let s = TestServer::start().await;
-    let uid = alice(&s).await;
-    let c = s.login(2).await;
-    let drop = folder(&s, uid, "Drop").await;
-    let key = enable(&c, &drop.folderkey).await;
+    let (s, _, c, drop, key) = with_filedrop().await;
     let data = bytes(4 * MIB + 10, 7);
 
     // The owner opens a session of their own for the same content (and sends one unit).
-    let size = data.len().to_string();
-    let hash = sha(&data);
-    let v = send(
-        &s,
-        Some(&c),
-        None,
-        "upload/check",
-        &[
-            ("filename", "mine.bin"),
-            ("hash", &hash),
-            ("size", &size),
-            ("resumable", "yes"),
-        ],
-        empty(),
-    )
-    .await;
-    let owners = v["response"]["resumable_upload"].clone();
+    let v = check_resumable(&s, Some(&c), None, "mine.bin", &data).await;
+    let owners = v["resumable_upload"].clone();
     let owners_key = owners["upload_key"].as_str().unwrap().to_string();
     let v = send(
         &s,
@@ -298,13 +305,7 @@ async fn anonymous_resumable_upload_with_its_own_session() {
     assert_eq!(poll(&s, &upload_key).await["status"], "17");
 
     for id in [3, 0, 1, 4] {
-        let r = anon(
-            &s,
-            "upload/resumable",
-            &[("filedrop_key", &key)],
-            unit_body(&data, MIB, id, None),
-        )
-        .await;
+        let r = drop_unit(&s, &key, &data, MIB, id, None).await;
         assert_eq!(r["doupload"]["result"], "0", "{r}");
         assert_eq!(r["doupload"]["key"], upload_key.as_str());
         assert_eq!(r["resumable_upload"]["all_units_ready"], "no");
@@ -314,13 +315,7 @@ async fn anonymous_resumable_upload_with_its_own_session() {
         r["resumable_upload"]["bitmap"]["words"][0],
         (1 + 2 + 8 + 16).to_string()
     );
-    let r = anon(
-        &s,
-        "upload/resumable",
-        &[("filedrop_key", &key)],
-        unit_body(&data, MIB, 2, None),
-    )
-    .await;
+    let r = drop_unit(&s, &key, &data, MIB, 2, None).await;
     assert_eq!(r["resumable_upload"]["all_units_ready"], "yes", "{r}");
 
     let p = poll(&s, &upload_key).await;
@@ -335,21 +330,8 @@ async fn anonymous_resumable_upload_with_its_own_session() {
     assert_eq!(download(&c, &q).await, data);
 
     // The owner's session is untouched: still one unit in, still bound for the root.
-    let v = send(
-        &s,
-        Some(&c),
-        None,
-        "upload/check",
-        &[
-            ("filename", "mine.bin"),
-            ("hash", &hash),
-            ("size", &size),
-            ("resumable", "yes"),
-        ],
-        empty(),
-    )
-    .await;
-    let u = &v["response"]["resumable_upload"];
+    let v = check_resumable(&s, Some(&c), None, "mine.bin", &data).await;
+    let u = &v["resumable_upload"];
     assert_eq!(u["upload_key"], owners_key.as_str());
     assert_eq!(u["bitmap"]["words"][0], "16", "{v}");
 
@@ -361,13 +343,7 @@ async fn anonymous_resumable_upload_with_its_own_session() {
 
     // Without a check, a unit naming its file opens the session.
     let small = bytes(1000, 8);
-    let r = anon(
-        &s,
-        "upload/resumable",
-        &[("filedrop_key", &key)],
-        unit_body(&small, 4 * MIB, 0, Some("small.bin")),
-    )
-    .await;
+    let r = drop_unit(&s, &key, &small, 4 * MIB, 0, Some("small.bin")).await;
     assert_eq!(r["resumable_upload"]["all_units_ready"], "yes", "{r}");
     let p = poll(&s, r["doupload"]["key"].as_str().unwrap()).await;
     assert_eq!(p["fileerror"], "", "{p}");
@@ -376,11 +352,7 @@ async fn anonymous_resumable_upload_with_its_own_session() {
 
 #[tokio::test]
 async fn bad_turned_off_and_trashed_filedrop_keys_are_refused_alike() {
-    let s = TestServer::start().await;
-    let uid = alice(&s).await;
-    let c = s.login(2).await;
-    let drop = folder(&s, uid, "Drop").await;
-    let key = enable(&c, &drop.folderkey).await;
+    let (s, uid, c, drop, key) = with_filedrop().await;
     let data = bytes(100, 1);
     let hash = sha(&data);
 
@@ -466,11 +438,7 @@ async fn bad_turned_off_and_trashed_filedrop_keys_are_refused_alike() {
 
 #[tokio::test]
 async fn the_uploader_learns_nothing_of_the_account() {
-    let s = TestServer::start().await;
-    let uid = alice(&s).await;
-    let c = s.login(2).await;
-    let drop = folder(&s, uid, "Drop").await;
-    let key = enable(&c, &drop.folderkey).await;
+    let (s, uid, c, drop, key) = with_filedrop().await;
     // Content the owner holds, in the FileDrop and at the root.
     let secret = bytes(777, 42);
     put_in(&s, uid, Target::Key(&drop.folderkey), "secret.txt", &secret).await;
@@ -548,11 +516,7 @@ async fn the_uploader_learns_nothing_of_the_account() {
 
 #[tokio::test]
 async fn the_owners_quota_is_enforced() {
-    let s = TestServer::start().await;
-    let uid = alice(&s).await;
-    let c = s.login(2).await;
-    let drop = folder(&s, uid, "Drop").await;
-    let key = enable(&c, &drop.folderkey).await;
+    let (s, uid, c, drop, key) = with_filedrop().await;
     let used = s.core.user(uid).await.unwrap().used_bytes as u64;
     s.core.set_quota(uid, used + 1000).await.unwrap();
 
@@ -562,13 +526,7 @@ async fn the_owners_quota_is_enforced() {
     let p = drop_simple(&s, &key, &[], raw("big.bin", &big)).await;
     assert_eq!(p["fileerror"], "15", "{p}");
     assert!(p.get("quickkey").is_none());
-    let r = anon(
-        &s,
-        "upload/resumable",
-        &[("filedrop_key", &key)],
-        unit_body(&big, 4 * MIB, 0, Some("big.bin")),
-    )
-    .await;
+    let r = drop_unit(&s, &key, &big, 4 * MIB, 0, Some("big.bin")).await;
     assert_eq!(r["error"], 162, "{r}");
     assert!(files_of(&c, &drop.folderkey).await.is_empty());
 
