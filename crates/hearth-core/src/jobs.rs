@@ -536,6 +536,9 @@ impl Core {
             if let Err(e) = self.reset_leases().await {
                 tracing::error!(error = %e, "freeing job leases");
             }
+            if let Err(e) = self.resume_interrupted_assemblies().await {
+                tracing::error!(error = %e.message, "resuming interrupted assemblies");
+            }
         }
         let mut last_cleanup = std::time::Instant::now();
         loop {

@@ -915,6 +915,42 @@ impl Core {
         }
     }
 
+    /// Finishes assemblies a dead server left behind. Only for the single-process SQLite mode,
+    /// where this process owns the data, so a session still "assembling" was cut off (with
+    /// several PostgreSQL nodes another node may be assembling it: those expire instead).
+    /// Every unit is on disk: the file is assembled now under the session's name, with the
+    /// account's default `action_on_duplicate` (a FileDrop's: keep).
+    pub async fn resume_interrupted_assemblies(&self) -> Result<u64, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let sessions = store::assembling_resumables(&mut c).await.map_err(db_err)?;
+        drop(c);
+        let mut n = 0;
+        for s in sessions {
+            let owner = Caller::owner(s.user_id);
+            let actor = if s.filedrop_id == 0 {
+                Actor::Owner(&owner)
+            } else {
+                match self.filedrop_target_of(&s).await {
+                    Ok(t) => Actor::Drop(Box::new(t)),
+                    Err(e) => {
+                        tracing::warn!(
+                            code = e.code,
+                            session = s.id,
+                            "FileDrop gone: the interrupted upload expires"
+                        );
+                        continue;
+                    }
+                }
+            };
+            let on_duplicate = actor.on_duplicate(self.upload_duplicate(s.user_id, None).await?);
+            tracing::info!(session = s.id, "resuming an interrupted assembly");
+            self.assemble(&actor, &s, &s.file_name, on_duplicate, None)
+                .await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Removes resumable sessions past their expiry, with their units' files; an upload key
     /// that never finished goes too. Returns how many sessions were removed.
     pub async fn cleanup_resumable(&self) -> Result<u64, ApiError> {
@@ -1047,13 +1083,6 @@ impl Core {
             refuse!(refusal::MISSING_NAME);
         }
         let user_id = up.caller().user_id;
-        if !up.sees_account() {
-            let user = self.user(user_id).await?;
-            if size > (user.quota_bytes - user.used_bytes).max(0) {
-                drain(body).await;
-                return Err(ApiError::new(codes::LIMIT_EXCEEDED));
-            }
-        }
         let mut c = self.db().acquire().await.map_err(db_err)?;
         let existing =
             store::resumable_by_content(&mut c, user_id, up.filedrop_id(), &hash_hex, size)
@@ -1078,6 +1107,18 @@ impl Core {
             return Ok(ResumableOutcome::Unit(
                 self.resumable_state(&session).await?,
             ));
+        }
+        // Units wait on disk until assembly, so they count against the quota: the whole file
+        // plus what the account's other unfinished uploads hold must fit (162, nothing kept).
+        let user = self.user(user_id).await?;
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let spooled = store::spooled_bytes(&mut c, user_id, session.id)
+            .await
+            .map_err(db_err)?;
+        drop(c);
+        if size > (user.quota_bytes - user.used_bytes - spooled).max(0) {
+            drain(body).await;
+            return Err(ApiError::new(codes::LIMIT_EXCEEDED));
         }
         let expect = (size - unit_id.saturating_mul(session.unit_size)).min(session.unit_size);
         if unit_id >= session.number_of_units || unit_len != expect {

@@ -335,6 +335,33 @@ pub async fn delete_resumable(conn: &mut AnyConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Sessions left in the assembling state (a server that died while assembling them).
+pub async fn assembling_resumables(conn: &mut AnyConnection) -> Result<Vec<ResumableRow>> {
+    let sql =
+        format!("SELECT {RESUMABLE_COLS} FROM resumable_uploads WHERE state = $1 ORDER BY id");
+    let rows = sqlx::query(&sql)
+        .bind(RESUMABLE_ASSEMBLING)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(ResumableRow::from_row).collect()
+}
+
+/// Bytes of received units that `user_id`'s unfinished sessions other than `except_id` hold
+/// (spooled, not yet a file): they count against the quota while they wait.
+pub async fn spooled_bytes(conn: &mut AnyConnection, user_id: i64, except_id: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(u.size), 0) AS BIGINT) FROM resumable_units u \
+         JOIN resumable_uploads s ON s.id = u.session_id \
+         WHERE s.user_id = $1 AND s.id <> $2 AND s.state <> $3",
+    )
+    .bind(user_id)
+    .bind(except_id)
+    .bind(RESUMABLE_DONE)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
 /// Sessions that expired before `now_us`, at most `limit`.
 pub async fn expired_resumables(
     conn: &mut AnyConnection,

@@ -119,6 +119,31 @@ impl Core {
         })
     }
 
+    /// The FileDrop a resumable session sends into (its folder is stored with the session),
+    /// still usable; else 214.
+    pub(super) async fn filedrop_target_of(
+        &self,
+        s: &hearth_store::uploads::ResumableRow,
+    ) -> Result<DropTarget, ApiError> {
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let folder = match &s.folder_key {
+            Some(k) => store_tree::folder_by_key(&mut c, k).await.map_err(db_err)?,
+            None => None,
+        }
+        .filter(|f| f.trash_state == LIVE && f.user_id == s.user_id)
+        .ok_or_else(invalid_key)?;
+        let drop = hearth_store::links::filedrop_by_folder(&mut c, folder.id)
+            .await
+            .map_err(db_err)?
+            .filter(|d| d.id == s.filedrop_id)
+            .ok_or_else(invalid_key)?;
+        Ok(DropTarget {
+            owner: Caller::owner(drop.user_id),
+            drop,
+            folder,
+        })
+    }
+
     /// Resolves who uploads: a FileDrop key must name a usable FileDrop (214).
     pub(super) async fn actor<'a>(&self, who: Uploader<'a>) -> Result<Actor<'a>, ApiError> {
         Ok(match who {

@@ -323,3 +323,93 @@ async fn expired_sessions_are_removed_with_their_units() {
     assert_ne!(r["upload_key"], key.as_str());
     assert_eq!(r["bitmap"]["words"], serde_json::json!(["0"]));
 }
+
+#[tokio::test]
+async fn spooled_units_count_against_the_quota() {
+    let s = TestServer::start().await;
+    let uid = alice(&s).await;
+    s.core.set_quota(uid, 7 * MIB as u64).await.unwrap();
+    let c = s.login(2).await;
+    let token = upload_token(&c).await;
+    let (a, b) = (bytes(4 * MIB + 1, 21), bytes(4 * MIB + 1, 22));
+    check(&s, &token, "a.bin", &a).await;
+    check(&s, &token, "b.bin", &b).await;
+    for id in 0..4 {
+        unit(&s, &token, unit_body(&a, MIB, id)).await;
+    }
+    // b does not fit beside the 4 MiB of a's units waiting on disk: refused, nothing kept.
+    let v = send(
+        &s,
+        None,
+        Some(&token),
+        "upload/resumable",
+        &[],
+        unit_body(&b, MIB, 0),
+    )
+    .await;
+    assert_eq!(v["response"]["error"], 162, "{v}");
+    let spool = s.core.blobs().unit_spool_dir().unwrap();
+    let b_key = check(&s, &token, "b.bin", &b).await["upload_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!spool.join(&b_key).join("0").exists());
+    // a's own units do not count twice: it completes.
+    let u = unit(&s, &token, unit_body(&a, MIB, 4)).await;
+    let p = poll(&s, u["doupload"]["key"].as_str().unwrap()).await;
+    assert_eq!(p["status"], "99", "{p}");
+    assert_eq!(p["fileerror"], "", "{p}");
+}
+
+#[tokio::test]
+async fn an_assembly_cut_off_by_a_crash_finishes_at_the_next_start() {
+    use hearth_store::uploads as store;
+    let s = TestServer::start().await;
+    if s.core.db().dialect() != hearth_store::Dialect::Sqlite {
+        return; // several PostgreSQL nodes: another node may be assembling; sessions expire
+    }
+    let uid = alice(&s).await;
+    let c = s.login(2).await;
+    let token = upload_token(&c).await;
+    let data = bytes(4 * MIB + 77, 11);
+    let key = check(&s, &token, "cut.bin", &data).await["upload_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in 0..4 {
+        unit(&s, &token, unit_body(&data, MIB, id)).await;
+    }
+    // What a server dying mid-assembly leaves: every unit on disk, the session assembling.
+    let last = &data[4 * MIB..];
+    let spool = s.core.blobs().unit_spool_dir().unwrap().join(&key);
+    std::fs::write(spool.join("4"), last).unwrap();
+    let mut conn = s.core.db().acquire_writer().await.unwrap();
+    let session = store::resumable_by_content(&mut conn, uid, 0, &sha(&data), data.len() as i64)
+        .await
+        .unwrap()
+        .unwrap();
+    store::insert_unit(&mut conn, session.id, 4, &sha(last), last.len() as i64)
+        .await
+        .unwrap();
+    assert!(store::set_resumable_state(
+        &mut conn,
+        session.id,
+        store::RESUMABLE_RECEIVING,
+        store::RESUMABLE_ASSEMBLING,
+        i64::MAX
+    )
+    .await
+    .unwrap());
+    drop(conn);
+    assert_ne!(poll(&s, &key).await["status"], "99");
+
+    assert_eq!(s.core.resume_interrupted_assemblies().await.unwrap(), 1);
+    let p = poll(&s, &key).await;
+    assert_eq!(p["status"], "99", "{p}");
+    let f = row(&s, uid, p["quickkey"].as_str().unwrap()).await.unwrap();
+    assert_eq!(
+        (f.name.as_str(), f.hash.as_str()),
+        ("cut.bin", sha(&data).as_str())
+    );
+    assert!(!spool.exists(), "the units are removed once assembled");
+}
