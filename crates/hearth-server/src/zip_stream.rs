@@ -34,14 +34,26 @@ pub const IN_FLIGHT: usize = 4;
 /// Entries of this size or more carry Zip64 sizes.
 const ZIP64_SIZE: u64 = u32::MAX as u64;
 
-/// The streamed archive of `entries` (from [`Core::plan_zip`]), as a response body.
-pub fn body(core: Core, entries: Vec<ZipEntry>) -> Body {
+/// Zip downloads streaming at once, process-wide: each holds a writer thread, so more are
+/// refused (163) rather than letting anyone make the server spawn threads without bound.
+pub const MAX_RUNNING: usize = 32;
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_RUNNING);
+
+/// A slot for one zip download, held until its writer ends; `None` when all are taken.
+pub fn reserve() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    RUNNING.try_acquire().ok()
+}
+
+/// The streamed archive of `entries` (from [`Core::plan_zip`]), as a response body. `slot`
+/// (from [`reserve`]) is released when the writer ends.
+pub fn body<S: Send + 'static>(core: Core, entries: Vec<ZipEntry>, slot: S) -> Body {
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(IN_FLIGHT);
     let runtime = tokio::runtime::Handle::current();
     let errors = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("hearth-zip".into())
         .spawn(move || {
+            let _slot = slot;
             let gone = Arc::new(AtomicBool::new(false));
             let sink = ChannelSink {
                 tx,
@@ -244,6 +256,14 @@ mod tests {
     use std::io::{Cursor, SeekFrom};
 
     use super::*;
+
+    #[test]
+    fn zip_downloads_at_once_are_capped() {
+        let slots: Vec<_> = (0..MAX_RUNNING).map(|_| reserve().unwrap()).collect();
+        assert!(reserve().is_none());
+        drop(slots);
+        assert!(reserve().is_some());
+    }
 
     fn row(id: i64, size: u64) -> FileRow {
         FileRow {

@@ -6,6 +6,7 @@
 //! folderkey), and the legacy `quick_key` / `folder_key` lists; commas and/or spaces separate
 //! them. What goes in, and the limits: `hearth_core::bulk`.
 
+use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::QuickKey;
 use hearth_api::response::Obj;
 use hearth_core::bulk::{zip_key_list, ZipKey};
@@ -38,8 +39,9 @@ pub async fn handle(cx: &Ctx<'_>) -> Reply {
     if meta_only {
         return Ok(Obj::new());
     }
+    let slot = zip_stream::reserve().ok_or_else(|| ApiError::new(codes::ACCESS_LIMIT_REACHED))?;
     let mut response =
-        axum::response::Response::new(zip_stream::body(cx.core.clone(), plan.entries));
+        axum::response::Response::new(zip_stream::body(cx.core.clone(), plan.entries, slot));
     *response.status_mut() = StatusCode::OK;
     let h = response.headers_mut();
     h.insert(
