@@ -132,3 +132,58 @@ async fn the_collector_never_takes_a_freshly_uploaded_blob() {
         assert_consistent(&s).await;
     }
 }
+
+/// fsck finds what is wrong: a missing blob, a blob with other bytes, a count that differs
+/// from the references; `repair` fixes counts (and only counts).
+#[tokio::test]
+async fn fsck_finds_missing_and_corrupt_blobs_and_wrong_counts() {
+    let s = TestServer::start().await;
+    alice(&s).await;
+    let c = s.login(2).await;
+    let (x, y, z) = (bytes(9000, 31), bytes(9000, 32), bytes(100, 33));
+    for (n, d) in [("x", &x), ("y", &y), ("z", &z)] {
+        upload_ok(&s, &c, &[], raw(n, d)).await;
+    }
+    assert_consistent(&s).await;
+    let path = |d: &[u8]| {
+        s.core
+            .blobs()
+            .unit_spool_dir()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("blobs")
+            .join(&sha(d)[0..2])
+            .join(&sha(d)[2..4])
+            .join(sha(d))
+    };
+    // x's blob vanishes; y's bytes change (same size); z's count is wrong.
+    std::fs::remove_file(path(&x)).unwrap();
+    let mut other = y.clone();
+    other[0] ^= 1;
+    std::fs::write(path(&y), &other).unwrap();
+    hearth_store::gc::set_refs(s.core.db(), &sha(&z), 5)
+        .await
+        .unwrap();
+
+    let quick = s.core.fsck(false, false).await.unwrap();
+    assert_eq!(quick.missing_blobs, vec![sha(&x)]);
+    assert!(
+        quick.corrupt.is_empty(),
+        "bytes are only read with verify_hashes"
+    );
+    assert_eq!(quick.wrong_counts, vec![(sha(&z), 5, 1)]);
+    let full = s.core.fsck(true, false).await.unwrap();
+    assert_eq!(full.corrupt, vec![sha(&y)]);
+    assert_eq!(full.problems().len(), 3);
+
+    let repaired = s.core.fsck(false, true).await.unwrap();
+    assert_eq!(repaired.repaired, 1);
+    let after = s.core.fsck(false, false).await.unwrap();
+    assert!(after.wrong_counts.is_empty());
+    assert_eq!(
+        after.missing_blobs,
+        vec![sha(&x)],
+        "a repair never invents bytes"
+    );
+}
