@@ -678,8 +678,13 @@ pub async fn save_session_states(db: &Db, states: &[(String, i64, i64)]) -> Resu
     Ok(())
 }
 
-/// Deletes all sessions of a user, except `except_hash` if given. Returns how many.
+/// Deletes all sessions of a user, except `except_hash` if given, and all their action tokens
+/// (an upload token must not outlive a revocation). Returns how many sessions.
 pub async fn delete_user_sessions(db: &Db, user_id: i64, except_hash: Option<&str>) -> Result<u64> {
+    sqlx::query("DELETE FROM action_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db.writer())
+        .await?;
     let res = match except_hash {
         Some(h) => {
             sqlx::query("DELETE FROM session_tokens WHERE user_id = $1 AND token_hash <> $2")

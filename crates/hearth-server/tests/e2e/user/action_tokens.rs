@@ -92,3 +92,45 @@ async fn another_users_action_token_cannot_be_destroyed() {
         .await
         .unwrap();
 }
+
+/// Revoking a user's sessions (disabling the account, a password change) revokes their action
+/// tokens too: an upload token must not outlive the account's access.
+#[tokio::test]
+async fn action_tokens_end_with_the_accounts_sessions() {
+    let s = TestServer::start().await;
+    let uid = crate::file::alice(&s).await;
+    let upload_ok = |token: String| {
+        let url = s.url(&format!(
+            "/api/1.5/upload/check.php?response_format=json&session_token={token}&filename=a.txt"
+        ));
+        async move {
+            let (_, _, body) = get(&url).await;
+            json(&body)["response"].clone()
+        }
+    };
+    async fn token(c: &hearth_client::Client) -> String {
+        let v = c
+            .call("user/get_action_token", &[("type", "upload")])
+            .await
+            .unwrap();
+        v["response"]["action_token"].as_str().unwrap().to_string()
+    }
+    let t = token(&s.login(2).await).await;
+    assert_eq!(upload_ok(t.clone()).await["result"], "Success");
+    s.core.set_disabled(uid, true).await.unwrap();
+    assert_eq!(upload_ok(t).await["error"], 105);
+    s.core.set_disabled(uid, false).await.unwrap();
+
+    let c = s.login(2).await;
+    let t = token(&c).await;
+    c.call(
+        "user/update",
+        &[
+            ("current_password", crate::harness::PASSWORD),
+            ("password", "a new long password"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(upload_ok(t).await["error"], 105);
+}
