@@ -126,6 +126,18 @@ def raw_login(server):
     return RawSession(server, node["session_token"], secret_key, node["time"])
 
 
+def raw_login_without_twins(server, keys=6):
+    """A session whose next `keys` keys have distinct low bytes. Signatures cover key mod 256
+    only, so a replayed or skipped-ahead call signed with a key that shares its low byte with
+    a key the server accepts is, by the protocol, valid (docs/api-quirks.md); tests of 127 for
+    replays and keys two ahead use a chain without such twins."""
+    for _ in range(50):
+        sess = raw_login(server)
+        if len({rotate(sess.key, i) % 256 for i in range(keys)}) == keys:
+            return sess
+    raise AssertionError("50 logins without a twin-free key chain")
+
+
 # --- the real SDK ---------------------------------------------------------------------------
 
 
@@ -176,7 +188,7 @@ def test_raw_signed_calls_post_and_get(server):
 
 
 def test_replay_of_previous_call_is_127(server):
-    sess = raw_login(server)
+    sess = raw_login_without_twins(server)
     call_1 = sess.build("user/get_info")
     assert_success(sess.post(*call_1))
     sess.key = rotate(sess.key)
@@ -187,7 +199,7 @@ def test_replay_of_previous_call_is_127(server):
 
 
 def test_signature_two_keys_ahead_is_127(server):
-    sess = raw_login(server)
+    sess = raw_login_without_twins(server)
     sess.call_ok("user/get_info")
     node = sess.post(*sess.build("user/get_info", key=rotate(sess.key, 2)))
     assert_error(node, 127)
@@ -222,7 +234,7 @@ def test_login_with_wrong_password_is_107(server):
 
 
 def test_one_step_ahead_is_accepted_once(server):
-    sess = raw_login(server)
+    sess = raw_login_without_twins(server)
     k0 = sess.key
     ahead = sess.build("user/get_info", key=rotate(k0))
     node = sess.post(*ahead)

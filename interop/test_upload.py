@@ -39,8 +39,26 @@ def test_simple_then_instant(client):
     assert int(first.size) == MIB
     assert first.filename == "random.bin"
 
-    second = client.upload_file(io.BytesIO(data), "mf:///uploads/the same, renamed ✓.bin")
+    # Every request the SDK sends during the second upload: none may carry the file's bytes.
+    sent = []
+    real_post = client.api.http.post
+
+    def recording_post(url, data=None, **kwargs):
+        size = len(data) if isinstance(data, (bytes, bytearray)) else 0
+        if hasattr(data, "len"):  # requests_toolbelt's MultipartEncoder
+            size = data.len
+        sent.append((url.decode() if isinstance(url, bytes) else url, size))
+        return real_post(url, data=data, **kwargs)
+
+    client.api.http.post = recording_post
+    try:
+        second = client.upload_file(io.BytesIO(data), "mf:///uploads/the same, renamed ✓.bin")
+    finally:
+        client.api.http.post = real_post
     assert second.action == "upload/instant"
+    assert any("/upload/instant" in url for url, _ in sent), sent
+    assert not any("/upload/simple" in url or "/upload/resumable" in url for url, _ in sent), sent
+    assert sum(size for _, size in sent) < 4096, sent  # parameters only, never the body
     assert second.quickkey != first.quickkey
     assert second.filename == "the same, renamed ✓.bin"
 

@@ -24,6 +24,7 @@ commands:
   test           run all test phases:
                    sqlite    cargo test --workspace (TEST_PG_URL removed)
                    postgres  cargo test --workspace --test store --test e2e --test jobs_restart
+                             --test crash_uploads
                              with TEST_PG_URL
                              (the store and end-to-end suites; --workspace keeps the feature
                              set of the sqlite phase, so nothing is rebuilt)
@@ -241,11 +242,13 @@ fn phase_postgres(root: &Path) -> Result<Outcome> {
         "e2e",
         "--test",
         "jobs_restart",
+        "--test",
+        "crash_uploads",
     ])
     .env("TEST_PG_URL", &url);
     run_status(
         cmd,
-        "cargo test --workspace --test store --test e2e --test jobs_restart",
+        "cargo test --workspace --test store --test e2e --test jobs_restart --test crash_uploads",
     )
 }
 
