@@ -32,6 +32,9 @@ use crate::{internal, now_us, Core};
 
 /// How often the worker removes expired resumable uploads.
 const CLEANUP_EVERY: Duration = Duration::from_secs(60);
+/// How long a finished job row stays (for an operator looking at the database) before the
+/// worker removes it.
+const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(7 * 86_400);
 
 /// Steps per batch (one write transaction, one device revision).
 pub const BATCH: i64 = 100;
@@ -155,6 +158,18 @@ impl Core {
     pub async fn jobs_in_progress(&self, user_id: i64) -> Result<Vec<String>, ApiError> {
         let mut c = self.db().acquire().await.map_err(db_err)?;
         jobs::active_kinds(&mut c, user_id).await.map_err(db_err)
+    }
+
+    /// Removes jobs that ended more than `FINISHED_JOBS_KEPT` ago (nothing reads them after:
+    /// the tree and the change log hold what they did). Returns how many.
+    pub async fn prune_finished_jobs(&self) -> Result<u64, ApiError> {
+        let before = now_us().saturating_sub(FINISHED_JOBS_KEPT.as_micros() as i64);
+        let mut tx = self.db().begin_write().await.map_err(db_err)?;
+        let n = jobs::prune_finished(&mut tx, before)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(n)
     }
 
     /// 208 while the account has a job queued or running.
@@ -551,6 +566,9 @@ impl Core {
                 self.end_interrupted_web_uploads(None).await;
                 if let Err(e) = self.collect_garbage().await {
                     tracing::error!(error = %e, "collecting unreferenced content");
+                }
+                if let Err(e) = self.prune_finished_jobs().await {
+                    tracing::error!(error = %e.message, "removing finished jobs");
                 }
             }
             match self.claim_job(&owner).await {

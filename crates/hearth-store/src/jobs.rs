@@ -326,6 +326,24 @@ pub async fn reset_leases(conn: &mut AnyConnection) -> Result<()> {
     Ok(())
 }
 
+/// Deletes jobs that ended (done or failed) before `before_us`, with their steps; returns how
+/// many jobs. Running and queued jobs are never touched.
+pub async fn prune_finished(conn: &mut AnyConnection, before_us: i64) -> Result<u64> {
+    const ENDED: &str =
+        "active_user_id IS NULL AND state IN ('done', 'failed') AND updated_us < $1";
+    sqlx::query(&format!(
+        "DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE {ENDED})"
+    ))
+    .bind(before_us)
+    .execute(&mut *conn)
+    .await?;
+    let res = sqlx::query(&format!("DELETE FROM jobs WHERE {ENDED}"))
+        .bind(before_us)
+        .execute(&mut *conn)
+        .await?;
+    Ok(res.rows_affected())
+}
+
 /// The job's progress: (done_steps, total_steps, state).
 pub async fn progress(conn: &mut AnyConnection, job_id: i64) -> Result<Option<(i64, i64, String)>> {
     let row = sqlx::query("SELECT done_steps, total_steps, state FROM jobs WHERE id = $1")

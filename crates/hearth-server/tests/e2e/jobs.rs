@@ -533,3 +533,35 @@ async fn two_nodes_run_a_job_once() {
     assert_eq!((f, n), (9, 120));
     assert_eq!(got, want);
 }
+
+/// Ended jobs are removed once they are old enough, with their steps; recent ones stay.
+#[tokio::test]
+async fn finished_jobs_are_pruned_when_old() {
+    let s = server().await;
+    let c = s.login(2).await;
+    let o = Owner::of(&s, EMAIL).await;
+    let src = big_tree(&s, &o, None, "Src").await;
+    let v = c
+        .call("folder/delete", &[("folder_key", &src)])
+        .await
+        .unwrap();
+    assert_eq!(v["response"]["asynchronous"], "yes");
+    wait_idle(&c).await;
+    // Just finished: kept by the worker's rule (a week).
+    assert_eq!(s.core.prune_finished_jobs().await.unwrap(), 0);
+    let mut tx = s.core.db().begin_write().await.unwrap();
+    assert_eq!(
+        hearth_store::jobs::prune_finished(&mut tx, i64::MAX)
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+    // The account can queue the next job as before.
+    let v = c
+        .call("folder/purge", &[("folder_key", &src)])
+        .await
+        .unwrap();
+    assert_eq!(v["response"]["asynchronous"], "yes");
+    wait_idle(&c).await;
+}
