@@ -942,11 +942,20 @@ impl Core {
                     }
                 }
             };
-            let on_duplicate = actor.on_duplicate(self.upload_duplicate(s.user_id, None).await?);
+            let on_duplicate = actor.on_duplicate(
+                self.upload_duplicate(s.user_id, None)
+                    .await
+                    .unwrap_or(UploadDuplicate::Keep),
+            );
             tracing::info!(session = s.id, "resuming an interrupted assembly");
-            self.assemble(&actor, &s, &s.file_name, on_duplicate, None)
-                .await?;
-            n += 1;
+            // One failure must not keep the other sessions from finishing.
+            match self
+                .assemble(&actor, &s, &s.file_name, on_duplicate, None)
+                .await
+            {
+                Ok(()) => n += 1,
+                Err(e) => tracing::error!(code = e.code, session = s.id, "resumed assembly failed"),
+            }
         }
         Ok(n)
     }
