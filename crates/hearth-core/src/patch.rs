@@ -18,11 +18,11 @@ use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::UploadKey;
 use hearth_store::blob::BlobId;
 use hearth_store::tree::{self as store_tree, FileRow};
-use hearth_store::uploads::{self as store, UploadRow};
+use hearth_store::uploads::UploadRow;
 use hearth_store::StoreError;
 
 use crate::sessions::Caller;
-use crate::uploads::{fileerror, refusal, ByteSource, SimpleOutcome, STATUS_DONE};
+use crate::uploads::{fileerror, refusal, ByteSource, FillFromFile, SimpleOutcome, STATUS_DONE};
 use crate::vcdiff::{self, FileAt};
 use crate::{internal, now_us, Core};
 
@@ -113,7 +113,7 @@ impl Core {
         };
         if f.hash != source_hash {
             record.fileerror = fileerror::REVISION_CONFLICT.to_string();
-            return self.record_patch(record).await;
+            return self.record_upload(record).await;
         }
         if f.hash == record.hash {
             return Err(ApiError::new(codes::UPDATE_NO_CHANGE));
@@ -129,7 +129,7 @@ impl Core {
             Spooled::Refused(code) => return Ok(SimpleOutcome::Refused(code)),
             Spooled::TooLarge => {
                 record.fileerror = fileerror::TOO_LARGE.to_string();
-                return self.record_patch(record).await;
+                return self.record_upload(record).await;
             }
         };
         match self
@@ -151,30 +151,14 @@ impl Core {
                 if now.hash != source_hash {
                     record.fileerror = fileerror::REVISION_CONFLICT.to_string();
                 } else {
-                    self.replace_content(caller, &now, &record.hash, target_size as i64)
+                    let (done, _) = self
+                        .replace_and_reload(caller, &now, &record.hash, target_size as i64)
                         .await?;
-                    let mut c = self.db().acquire().await.map_err(internal)?;
-                    let done = store_tree::file_by_key(&mut c, &f.quickkey)
-                        .await
-                        .map_err(internal)?
-                        .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
-                    record.quickkey = done.quickkey.clone();
-                    record.file_name = done.name.clone();
-                    record.revision = done.revision;
-                    record.created_us = done.created_us;
+                    record.fill_from(&done, true);
                 }
             }
         }
-        self.record_patch(record).await
-    }
-
-    async fn record_patch(&self, mut record: UploadRow) -> Result<SimpleOutcome, ApiError> {
-        record.updated_us = now_us();
-        let mut c = self.db().acquire_writer().await.map_err(internal)?;
-        store::insert_upload(&mut c, &record)
-            .await
-            .map_err(internal)?;
-        Ok(SimpleOutcome::Key(record.upload_key))
+        self.record_upload(record).await
     }
 
     /// Reads the whole body into an unnamed temp file beside the resumable units (gone when

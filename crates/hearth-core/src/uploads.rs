@@ -127,6 +127,23 @@ pub struct Placed {
     pub revision: Option<NewRevision>,
 }
 
+/// An upload key's record takes the file it made: key, revision, date, and the stored name
+/// (unless the uploader may not learn it: a FileDrop uploader keeps the name they sent).
+pub(crate) trait FillFromFile {
+    fn fill_from(&mut self, f: &FileRow, show_name: bool);
+}
+
+impl FillFromFile for UploadRow {
+    fn fill_from(&mut self, f: &FileRow, show_name: bool) {
+        self.quickkey = f.quickkey.clone();
+        if show_name {
+            self.file_name = f.name.clone();
+        }
+        self.revision = f.revision;
+        self.created_us = f.created_us;
+    }
+}
+
 /// `upload/simple` input.
 pub struct SimpleRequest<'a> {
     pub filename: Option<&'a str>,
@@ -360,6 +377,36 @@ impl Core {
             .await
     }
 
+    /// [`Core::replace_content`], then the file as it now is (new content, new revision).
+    pub(crate) async fn replace_and_reload(
+        &self,
+        caller: &Caller,
+        f: &FileRow,
+        hash: &str,
+        size: i64,
+    ) -> Result<(FileRow, NewRevision), ApiError> {
+        let rev = self.replace_content(caller, f, hash, size).await?;
+        let mut c = self.db().acquire().await.map_err(db_err)?;
+        let f = store_tree::file_by_key(&mut c, &f.quickkey)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
+        Ok((f, rev))
+    }
+
+    /// Writes an upload key's final record (status 99 for poll_upload) and answers the key.
+    pub(crate) async fn record_upload(
+        &self,
+        mut record: UploadRow,
+    ) -> Result<SimpleOutcome, ApiError> {
+        record.updated_us = now_us();
+        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
+        store::insert_upload(&mut c, &record)
+            .await
+            .map_err(db_err)?;
+        Ok(SimpleOutcome::Key(record.upload_key))
+    }
+
     /// Adds stored content `hash` as file `name` of `folder`, by `action_on_duplicate`:
     /// skip (same content: the existing file; different: 143), keep, replace (a new version of
     /// the existing file; the same content changes nothing).
@@ -391,12 +438,7 @@ impl Core {
             }
             (Some(_), UploadDuplicate::Keep) => add(OnDuplicate::Keep).await?,
             (Some(f), UploadDuplicate::Replace) => {
-                let rev = self.replace_content(caller, &f, hash, size).await?;
-                let mut c = self.db().acquire().await.map_err(db_err)?;
-                let f = store_tree::file_by_key(&mut c, &f.quickkey)
-                    .await
-                    .map_err(db_err)?
-                    .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
+                let (f, rev) = self.replace_and_reload(caller, &f, hash, size).await?;
                 (f, Some(rev))
             }
         };
@@ -523,14 +565,7 @@ impl Core {
                         )
                         .await
                     {
-                        Ok(p) => {
-                            record.quickkey = p.file.quickkey.clone();
-                            if up.sees_account() {
-                                record.file_name = p.file.name.clone();
-                            }
-                            record.revision = p.file.revision;
-                            record.created_us = p.file.created_us;
-                        }
+                        Ok(p) => record.fill_from(&p.file, up.sees_account()),
                         Err(e) => failure = Some(fileerror_of(&e)?),
                     }
                 }
@@ -540,12 +575,7 @@ impl Core {
         if let Some(code) = failure {
             record.fileerror = code.to_string();
         }
-        record.updated_us = now_us();
-        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
-        store::insert_upload(&mut c, &record)
-            .await
-            .map_err(db_err)?;
-        Ok(SimpleOutcome::Key(record.upload_key))
+        self.record_upload(record).await
     }
 
     /// `upload/update`: streams `body` into the blob store like `upload/simple` and makes it
@@ -642,24 +672,12 @@ impl Core {
         if let Some(id) = stored {
             record.hash = id.to_hex();
             // 238 (same content) and 162 (quota, if usage grew meanwhile) answer the call.
-            self.replace_content(caller, &f, &record.hash, total as i64)
+            let (f, _) = self
+                .replace_and_reload(caller, &f, &record.hash, total as i64)
                 .await?;
-            let mut c = self.db().acquire().await.map_err(db_err)?;
-            let f = store_tree::file_by_key(&mut c, &f.quickkey)
-                .await
-                .map_err(db_err)?
-                .ok_or_else(|| ApiError::new(codes::INTERNAL))?;
-            record.quickkey = f.quickkey.clone();
-            record.file_name = f.name.clone();
-            record.revision = f.revision;
-            record.created_us = f.created_us;
+            record.fill_from(&f, true);
         }
-        record.updated_us = now_us();
-        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
-        store::insert_upload(&mut c, &record)
-            .await
-            .map_err(db_err)?;
-        Ok(SimpleOutcome::Key(record.upload_key))
+        self.record_upload(record).await
     }
 
     /// `upload/poll_upload`: the upload with this key, if it was issued.
@@ -1257,14 +1275,7 @@ impl Core {
                     }
                 };
                 match placed {
-                    Ok(p) => {
-                        record.quickkey = p.file.quickkey.clone();
-                        if up.sees_account() {
-                            record.file_name = p.file.name.clone();
-                        }
-                        record.revision = p.file.revision;
-                        record.created_us = p.file.created_us;
-                    }
+                    Ok(p) => record.fill_from(&p.file, up.sees_account()),
                     Err(code) => failure = Some(code),
                 }
             }
