@@ -801,27 +801,8 @@ impl Core {
                 if row.is_root() || dest.id == row.id || dest_line.iter().any(|a| a.id == row.id) {
                     return Ok(());
                 }
-                let restoring = row.trash_state != LIVE;
-                tree::update_folder(
-                    tx,
-                    row.id,
-                    rev,
-                    &FolderChange {
-                        parent_id: Some(dest.id),
-                        depth: Some(dest.depth + 1),
-                        trash_state: Some(LIVE),
-                        delete_us: Some(0),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(db_err)?;
-                tree::shift_depth_below(tx, row.id, dest.depth + 1 - row.depth)
-                    .await
-                    .map_err(db_err)?;
-                if restoring {
-                    tree::touch_trash(tx, uid, rev).await.map_err(db_err)?;
-                }
+                // The items below come back step by step (restore_* steps).
+                crate::tree::reparent_folder(tx, uid, &row, &dest, rev).await?;
                 if let Some(old) = row.parent_id {
                     cx.touch.push(old);
                 }

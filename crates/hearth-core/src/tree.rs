@@ -655,29 +655,8 @@ impl Core {
                     limit as u64,
                 ));
             }
-            let restoring = row.trash_state != LIVE;
-            tree::update_folder(
-                &mut tx,
-                row.id,
-                rev,
-                &FolderChange {
-                    parent_id: Some(dest.id),
-                    depth: Some(dest.depth + 1),
-                    trash_state: Some(LIVE),
-                    delete_us: Some(0),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(db_err)?;
-            tree::shift_depth_below(&mut tx, row.id, dest.depth + 1 - row.depth)
-                .await
-                .map_err(db_err)?;
-            if restoring {
+            if reparent_folder(&mut tx, caller.user_id, &row, &dest, rev).await? {
                 tree::set_state_below(&mut tx, row.id, LIVE, rev)
-                    .await
-                    .map_err(db_err)?;
-                tree::touch_trash(&mut tx, caller.user_id, rev)
                     .await
                     .map_err(db_err)?;
             }
@@ -1008,6 +987,41 @@ pub(crate) async fn copy_source(
 /// Stamps a folder whose direct content changed.
 async fn touch_folder(tx: &mut AnyConnection, f: &FolderRow, rev: i64) -> Result<(), ApiError> {
     touch_folder_id(tx, f.id, rev).await
+}
+
+/// Moves folder `row` under `dest` at revision `rev`, live again if it was in the trash (the
+/// trash pseudo-folder changes then); the depths below follow. Returns whether it came out of
+/// the trash (the caller decides what happens to the items below: at once, or step by step
+/// in a job). Callers check first that `dest` is not `row` nor below it.
+pub(crate) async fn reparent_folder(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    row: &FolderRow,
+    dest: &FolderRow,
+    rev: i64,
+) -> Result<bool, ApiError> {
+    let restoring = row.trash_state != LIVE;
+    tree::update_folder(
+        tx,
+        row.id,
+        rev,
+        &FolderChange {
+            parent_id: Some(dest.id),
+            depth: Some(dest.depth + 1),
+            trash_state: Some(LIVE),
+            delete_us: Some(0),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(db_err)?;
+    tree::shift_depth_below(tx, row.id, dest.depth + 1 - row.depth)
+        .await
+        .map_err(db_err)?;
+    if restoring {
+        tree::touch_trash(tx, user_id, rev).await.map_err(db_err)?;
+    }
+    Ok(restoring)
 }
 
 async fn touch_folder_id(tx: &mut AnyConnection, id: i64, rev: i64) -> Result<(), ApiError> {
