@@ -76,9 +76,19 @@ impl Core {
         let mut candidate = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut candidate);
         let mut c = self.db().acquire().await.map_err(internal)?;
-        let hex = downloads::server_secret(&mut c, &hex::encode(candidate))
+        let stored = downloads::stored_server_secret(&mut c)
             .await
             .map_err(internal)?;
+        drop(c);
+        let hex = match stored {
+            Some(hex) => hex,
+            None => {
+                let mut w = self.db().acquire_writer().await.map_err(internal)?;
+                downloads::server_secret(&mut w, &hex::encode(candidate))
+                    .await
+                    .map_err(internal)?
+            }
+        };
         hex::decode(hex).map_err(internal)
     }
 
@@ -164,7 +174,7 @@ impl Core {
 
     /// Spends one use of a one-time key; `false` if it became unusable meanwhile.
     pub async fn spend_one_time_key(&self, key_id: i64) -> Result<bool, ApiError> {
-        let mut c = self.db().acquire().await.map_err(internal)?;
+        let mut c = self.db().acquire_writer().await.map_err(internal)?;
         links::take_one_time_use(&mut c, key_id, now_us())
             .await
             .map_err(internal)
@@ -178,7 +188,7 @@ impl Core {
 
     /// Counts a completed download of the file (not a tree change).
     pub async fn count_download(&self, file_id: i64) -> Result<(), ApiError> {
-        let mut c = self.db().acquire().await.map_err(internal)?;
+        let mut c = self.db().acquire_writer().await.map_err(internal)?;
         downloads::count_download(&mut c, file_id)
             .await
             .map_err(internal)

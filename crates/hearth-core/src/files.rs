@@ -29,6 +29,17 @@ pub struct FileUpdate<'a> {
     pub mtime_us: Option<i64>,
 }
 
+/// A file for [`Core::add_file`]'s transaction, owned so that it can wait in a write batch.
+struct FileToAdd {
+    user_id: i64,
+    folder_id: i64,
+    name: String,
+    hash: String,
+    size: i64,
+    on_duplicate: OnDuplicate,
+    mtime_us: Option<i64>,
+}
+
 /// One entry of `file/get_versions`.
 pub struct Version {
     pub revision: i64,
@@ -61,9 +72,43 @@ impl Core {
         if user.used_bytes + size > user.quota_bytes {
             return Err(ApiError::new(codes::LIMIT_EXCEEDED));
         }
-        let mut tx = self.db().begin_write().await.map_err(db_err)?;
+        // Batched with concurrent writers' transactions (small uploads from many clients).
+        let core = self.clone();
+        let new = FileToAdd {
+            user_id,
+            folder_id: folder.id,
+            name: name.to_owned(),
+            hash: hash.to_owned(),
+            size,
+            on_duplicate,
+            mtime_us,
+        };
+        let added = self
+            .db()
+            .write_batched(move |c| Box::pin(async move { core.add_file_in(c, &new).await }))
+            .await
+            .map_err(db_err)?;
+        self.db().forget_user(user_id);
+        added
+    }
+
+    /// [`Core::add_file`]'s transaction, on `tx`.
+    async fn add_file_in(
+        &self,
+        tx: &mut Conn,
+        new: &FileToAdd,
+    ) -> Result<(FileRow, Option<NewRevision>), ApiError> {
+        let FileToAdd {
+            user_id,
+            folder_id,
+            ref name,
+            ref hash,
+            size,
+            on_duplicate,
+            mtime_us,
+        } = *new;
         let mut final_name = name.to_string();
-        if let Some(existing) = tree::child_file_named(&mut tx, folder.id, name)
+        if let Some(existing) = tree::child_file_named(tx, folder_id, name)
             .await
             .map_err(db_err)?
         {
@@ -75,7 +120,7 @@ impl Core {
                     let mut n = 1;
                     loop {
                         let candidate = crate::tree::numbered(name, n, true);
-                        if tree::child_file_named(&mut tx, folder.id, &candidate)
+                        if tree::child_file_named(tx, folder_id, &candidate)
                             .await
                             .map_err(db_err)?
                             .is_none()
@@ -88,20 +133,18 @@ impl Core {
                 }
             }
         }
-        let rev = tree::next_revision(&mut tx, user_id)
-            .await
-            .map_err(db_err)?;
+        let rev = tree::next_revision(tx, user_id).await.map_err(db_err)?;
         let now = now_us();
-        tree::add_content_ref(&mut tx, hash, size, now)
+        tree::add_content_ref(tx, hash, size, now)
             .await
             .map_err(db_err)?;
         self.ensure_blob(hash).await?;
         let row = tree::insert_file(
-            &mut tx,
+            tx,
             &NewFile {
                 user_id,
                 quickkey: QuickKey::generate().as_str(),
-                folder_id: folder.id,
+                folder_id: folder_id,
                 name: &final_name,
                 description: "",
                 privacy: "private",
@@ -116,13 +159,12 @@ impl Core {
         )
         .await
         .map_err(db_err)?;
-        tree::add_used_bytes(&mut tx, user_id, size)
+        tree::add_used_bytes(tx, user_id, size)
             .await
             .map_err(db_err)?;
-        tree::update_folder(&mut tx, folder.id, rev, &Default::default())
+        tree::update_folder(tx, folder_id, rev, &Default::default())
             .await
             .map_err(db_err)?;
-        self.commit_tree(tx, user_id).await?;
         Ok((row, Some(rev)))
     }
 

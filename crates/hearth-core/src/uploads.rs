@@ -400,11 +400,20 @@ impl Core {
         mut record: UploadRow,
     ) -> Result<SimpleOutcome, ApiError> {
         record.updated_us = now_us();
-        let mut c = self.db().acquire_writer().await.map_err(db_err)?;
-        store::insert_upload(&mut c, &record)
+        // Batched with concurrent uploads' writes (see `Db::write_batched`).
+        let key = self
+            .db()
+            .write_batched(move |c| {
+                Box::pin(async move {
+                    store::insert_upload(c, &record)
+                        .await
+                        .map(|()| record.upload_key)
+                })
+            })
             .await
+            .and_then(|inserted| inserted)
             .map_err(db_err)?;
-        Ok(SimpleOutcome::Key(record.upload_key))
+        Ok(SimpleOutcome::Key(key))
     }
 
     /// Adds stored content `hash` as file `name` of `folder`, by `action_on_duplicate`:
@@ -818,7 +827,8 @@ impl Core {
         let (user_id, filedrop_id) = (up.caller().user_id, up.filedrop_id());
         let expires = self.resumable_expiry();
         for _ in 0..3 {
-            let mut c = self.db().acquire().await.map_err(db_err)?;
+            // The writer: this may retarget or remove the session it finds.
+            let mut c = self.db().acquire_writer().await.map_err(db_err)?;
             if let Some(s) = store::resumable_by_content(&mut c, user_id, filedrop_id, hash, size)
                 .await
                 .map_err(db_err)?

@@ -35,6 +35,24 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA foreign_keys = ON",
 ];
 
+/// Settings of the one SQLite writer connection: no checkpoints inside commits (a thread does
+/// them, `sqlite_inline::Checkpointer`), and the WAL file cut back to 64 MiB when it restarts.
+const SQLITE_WRITER_PRAGMAS: &[&str] = &[
+    "PRAGMA wal_autocheckpoint = 0",
+    "PRAGMA journal_size_limit = 67108864",
+];
+
+/// Installs sqlx's `Any` drivers of this crate once per process: PostgreSQL's, and for
+/// `sqlite:` URLs [`crate::sqlite_inline`] (not sqlx-sqlite). Every connection goes through here.
+pub fn install_drivers() {
+    static DRIVERS: [sqlx_core::any::driver::AnyDriver; 2] =
+        [crate::sqlite_inline::DRIVER, sqlx::postgres::any::DRIVER];
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        sqlx::any::install_drivers(&DRIVERS).expect("sqlx drivers installed elsewhere first");
+    });
+}
+
 /// The metadata database: a pool plus the dialect it speaks. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -47,6 +65,10 @@ pub struct Db {
     dialect: Dialect,
     /// User rows cached in the single-process SQLite mode (see `row_cache`).
     users: Option<std::sync::Arc<crate::row_cache::UserCache>>,
+    /// SQLite file mode: checkpoints the WAL off the writer (see `sqlite_inline`).
+    _checkpointer: Option<std::sync::Arc<crate::sqlite_inline::Checkpointer>>,
+    /// Jobs of [`Db::write_batched`] waiting for the writer (SQLite).
+    batch: std::sync::Arc<crate::group_commit::Queue>,
 }
 
 impl Db {
@@ -70,7 +92,7 @@ impl Db {
 
     /// [`Db::connect`] with an explicit pool size.
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Db> {
-        sqlx::any::install_default_drivers();
+        install_drivers();
         let dialect = Dialect::from_url(url).ok_or_else(|| {
             anyhow!("unsupported database URL scheme (want sqlite: or postgres:)")
         })?;
@@ -100,27 +122,64 @@ impl Db {
                 })
             });
         }
-        let writer_opts = pool.clone().max_connections(1);
-        let pool = pool
-            .connect_with(opts.clone())
-            .await
-            .context("connecting to the database")?;
-        crate::migrate::run(&pool, dialect).await?;
-        let writer = if dialect == Dialect::Sqlite && !is_sqlite_memory(&url) {
-            writer_opts
+        let memory = dialect == Dialect::Sqlite && is_sqlite_memory(&url);
+        let (pool, writer) = if dialect == Dialect::Sqlite && !memory {
+            // The one writer first (it creates the file and runs the migrations), then the
+            // readers, which refuse writes (see `sqlite_inline`: a write on a reader would wait
+            // on the writer's lock while blocking its thread).
+            let writer = pool
+                .clone()
+                .max_connections(1)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in SQLITE_PRAGMAS.iter().chain(SQLITE_WRITER_PRAGMAS) {
+                            conn.execute(*pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(opts.clone())
+                .await
+                .context("connecting the SQLite writer")?;
+            crate::migrate::run(&writer, dialect).await?;
+            let readers = pool
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in SQLITE_PRAGMAS.iter().chain(&["PRAGMA query_only = ON"]) {
+                            conn.execute(*pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
                 .connect_with(opts)
                 .await
-                .context("connecting the SQLite writer")?
+                .context("connecting to the database")?;
+            (readers, writer)
         } else {
-            pool.clone()
+            let pool = pool
+                .connect_with(opts)
+                .await
+                .context("connecting to the database")?;
+            crate::migrate::run(&pool, dialect).await?;
+            (pool.clone(), pool)
         };
         tracing::debug!(?dialect, "database ready");
         let users = (dialect == Dialect::Sqlite).then(Default::default);
+        let checkpointer = if dialect == Dialect::Sqlite && !memory {
+            Some(std::sync::Arc::new(
+                crate::sqlite_inline::Checkpointer::start(&url, writer.clone())
+                    .context("starting the SQLite checkpointer")?,
+            ))
+        } else {
+            None
+        };
         Ok(Db {
             pool,
             writer,
             dialect,
             users,
+            _checkpointer: checkpointer,
+            batch: Default::default(),
         })
     }
 
@@ -143,6 +202,10 @@ impl Db {
     /// The connection pool, for reads outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn batch_queue(&self) -> &crate::group_commit::Queue {
+        &self.batch
     }
 
     pub(crate) fn user_cache(&self) -> Option<&crate::row_cache::UserCache> {

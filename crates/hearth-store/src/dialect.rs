@@ -2,9 +2,11 @@
 //! SQL text run on both through sqlx's `Any` driver with runtime queries.
 //!
 //! Rules every query follows:
-//! - **Placeholders** are `$1, $2, …`, bound by number. PostgreSQL's native style; sqlx-sqlite
-//!   binds `$N` by number too (SQLite treats `$1` as a named parameter that sqlx maps to
-//!   index 1, so a placeholder may be repeated in one statement on both).
+//! - **Placeholders** are `$1, $2, …`, bound by number. PostgreSQL's native style; the SQLite
+//!   driver ([`crate::sqlite_inline`]) binds `$N` by number too (SQLite treats `$1` as a named
+//!   parameter, mapped to argument 1), so a placeholder may be repeated in one statement on both.
+//! - **One statement per query** when it has arguments (the SQLite driver refuses scripts with
+//!   arguments; a script without arguments runs as a batch).
 //! - **Times** are `i64` microseconds since the Unix epoch ([`now_us`]); **sizes** are `i64`.
 //! - **Booleans** are integer 0/1 columns (`INTEGER` in SQLite, `BIGINT` in PostgreSQL), bound
 //!   with [`flag`] and read with [`is_set`], so `Any` decodes them identically.

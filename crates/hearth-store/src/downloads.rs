@@ -7,12 +7,10 @@ use crate::Result;
 
 /// The link-signing secret as hex; `candidate` is stored first if there is none yet (the first
 /// node to ask wins; every node then reads the same row).
+/// Writes (on SQLite: pass the writer; [`stored_server_secret`] reads on any connection).
 pub async fn server_secret(conn: &mut AnyConnection, candidate: &str) -> Result<String> {
-    if let Some(row) = sqlx::query("SELECT secret_hex FROM server_secret WHERE id = 1")
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(row.try_get(0)?);
+    if let Some(hex) = stored_server_secret(conn).await? {
+        return Ok(hex);
     }
     sqlx::query(
         "INSERT INTO server_secret (id, secret_hex) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
@@ -24,6 +22,14 @@ pub async fn server_secret(conn: &mut AnyConnection, candidate: &str) -> Result<
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get(0)?)
+}
+
+/// The link-signing secret as hex, if one was stored.
+pub async fn stored_server_secret(conn: &mut AnyConnection) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT secret_hex FROM server_secret WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 /// Counts one completed download of a file (not a tree change: no revision).

@@ -3,6 +3,9 @@
 //!
 //! - [`db`]: connecting, SQLite pragmas, write transactions ([`Db::begin_write`]).
 //! - [`dialect`]: the one place where SQLite and PostgreSQL differ.
+//! - [`sqlite_inline`]: the SQLite mode's driver for sqlx's `Any` (statements run on the
+//!   calling thread, through rusqlite).
+//! - `group_commit`: [`Db::write_batched`], concurrent write transactions under one commit.
 //! - [`migrate`]: two migration folders with the same file names, embedded at build time.
 //! - [`accounts`]: users, settings, applications, session and action tokens.
 //! - [`links`]: one-time download keys, FileDrops, avatars set from a stored image.
@@ -20,12 +23,14 @@ pub mod dialect;
 pub mod downloads;
 mod error;
 pub mod gc;
+mod group_commit;
 mod health;
 pub mod jobs;
 pub mod links;
 pub mod migrate;
 pub mod row_cache;
 pub mod schema;
+pub mod sqlite_inline;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tree;

@@ -72,7 +72,7 @@ static TEMPLATE: tokio::sync::Mutex<Option<(String, String)>> = tokio::sync::Mut
 
 /// A fresh, migrated PostgreSQL database on the server of `base_url`.
 pub async fn fresh_postgres_db(base_url: &str) -> Result<(Db, TestDbGuard)> {
-    sqlx::any::install_default_drivers();
+    crate::db::install_drivers();
     let template = ensure_template(base_url).await?;
     let name = format!("t_{}", hex::encode(rand::random::<[u8; 8]>()));
     let mut admin = AnyConnection::connect(base_url)

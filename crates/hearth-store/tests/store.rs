@@ -51,6 +51,7 @@ on_both![
     action_tokens,
     ilike_folds_ascii_only,
     placeholders_repeat,
+    batched_writes_commit_together_and_fail_alone,
 ];
 
 fn pg() -> Option<String> {
@@ -355,7 +356,7 @@ async fn settings_cascade_with_the_user(db: Db) {
     // Foreign keys are enforced (SQLite: PRAGMA foreign_keys=ON on every connection).
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(u.id)
-        .execute(db.pool())
+        .execute(db.writer())
         .await
         .unwrap();
     let n: i64 = sqlx::query_scalar(
@@ -747,9 +748,8 @@ async fn unsupported_url_is_an_error() {
     assert!(Db::connect("mysql://localhost/x").await.is_err());
 }
 
-/// SQLite: `begin_write` (BEGIN IMMEDIATE) makes a second writer wait for the first instead
-/// of failing; a deferred transaction that reads and then writes after another writer
-/// committed fails at once with SQLITE_BUSY.
+/// SQLite: `begin_write` (BEGIN IMMEDIATE on the one writer) makes a second writer wait for
+/// the first instead of failing; a transaction on a reader connection cannot write at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_write_transactions_wait_for_each_other() {
     let (db, _dir) = fresh_sqlite_db().await;
@@ -774,22 +774,14 @@ async fn sqlite_write_transactions_wait_for_each_other() {
             .map(|_| ())
     }
 
-    // Control: two deferred transactions.
-    let mut t1 = db.pool().begin().await.unwrap();
-    let mut t2 = db.pool().begin().await.unwrap();
-    let v1 = read(&mut t1, u.id).await;
-    let v2 = read(&mut t2, u.id).await;
-    write(&mut t1, u.id, v1 + 1).await.unwrap();
-    t1.commit().await.unwrap();
+    // Control: a reader connection refuses writes at once (`query_only`; a write there would
+    // wait on the writer's lock while blocking its thread).
+    let mut t = db.pool().begin().await.unwrap();
     let started = std::time::Instant::now();
-    let err = write(&mut t2, u.id, v2 + 1).await.unwrap_err();
-    assert!(
-        err.to_string().to_lowercase().contains("locked")
-            || err.to_string().to_lowercase().contains("busy"),
-        "{err}"
-    );
+    let err = write(&mut t, u.id, 7).await.unwrap_err();
+    assert!(err.to_string().contains("readonly"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(2), "failed at once");
-    drop(t2);
+    drop(t);
 
     // begin_write: the second writer waits, then sees the first one's commit.
     let mut t1 = db.begin_write().await.unwrap();
@@ -807,7 +799,7 @@ async fn sqlite_write_transactions_wait_for_each_other() {
     t1.commit().await.unwrap();
     second.await.unwrap();
     let mut t = db.begin_write().await.unwrap();
-    assert_eq!(read(&mut t, u.id).await, 3);
+    assert_eq!(read(&mut t, u.id).await, 2);
 }
 
 /// A dropped write transaction rolls back (both databases).
@@ -916,4 +908,132 @@ async fn postgres_test_database_is_dropped() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// SQLite: commits never checkpoint (the writer's `wal_autocheckpoint` is 0); a task of the
+/// `Db` copies the WAL into the database file by itself and restarts the WAL, which is then
+/// overwritten instead of growing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_wal_is_checkpointed_off_the_writer() {
+    let (db, dir) = fresh_sqlite_db().await;
+    let auto: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(db.writer())
+        .await
+        .unwrap();
+    assert_eq!(auto, 0);
+    let file = dir.path().join("hearth.db");
+    let before = std::fs::metadata(&file).unwrap().len();
+    sqlx::query("CREATE TABLE filler (b BLOB)")
+        .execute(db.writer())
+        .await
+        .unwrap();
+    for _ in 0..32 {
+        sqlx::query("INSERT INTO filler (b) VALUES ($1)")
+            .bind(vec![9u8; 64 * 1024])
+            .execute(db.writer())
+            .await
+            .unwrap();
+    }
+    let mut grown = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        grown = std::fs::metadata(&file).unwrap().len();
+        if grown >= before + 2 * 1024 * 1024 {
+            break;
+        }
+    }
+    assert!(
+        grown >= before + 2 * 1024 * 1024,
+        "the 2 MiB written reached the database file: {before} -> {grown}"
+    );
+    // The WAL starts over after each checkpoint: writing as much again does not grow it.
+    let wal = dir.path().join("hearth.db-wal");
+    let first = std::fs::metadata(&wal).unwrap().len();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for _ in 0..32 {
+        sqlx::query("INSERT INTO filler (b) VALUES ($1)")
+            .bind(vec![8u8; 64 * 1024])
+            .execute(db.writer())
+            .await
+            .unwrap();
+    }
+    let second = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        second <= first + 256 * 1024,
+        "the WAL was reused, not appended to: {first} -> {second}"
+    );
+    db.close().await;
+}
+
+/// `write_batched`: jobs submitted while the writer is busy all run (on SQLite in one batch,
+/// each in a savepoint); a job that fails — by its own choice or on a constraint — changes
+/// nothing, and the others of its batch commit.
+async fn batched_writes_commit_together_and_fail_alone(db: Db) {
+    async fn insert(c: &mut hearth_store::Conn, id: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO applications (id, name, created_us) VALUES ($1, 'app', 0)")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+    let mut taken = db.begin_write().await.unwrap();
+    insert(&mut taken, 100).await.unwrap();
+    taken.commit().await.unwrap();
+    // Holding the writer makes the jobs queue behind it.
+    let hold = db.begin_write().await.unwrap();
+    let mut jobs = Vec::new();
+    for i in 1..=20_i64 {
+        let db = db.clone();
+        jobs.push(tokio::spawn(async move {
+            db.write_batched(move |c| {
+                Box::pin(async move {
+                    match i {
+                        // Writes, then gives up: rolled back.
+                        7 => {
+                            insert(c, 1007).await?;
+                            Err(StoreError::Mismatch("job 7 gives up".into()))
+                        }
+                        // Writes, then hits a taken key: rolled back.
+                        13 => {
+                            insert(c, 1013).await?;
+                            insert(c, 100).await?;
+                            Ok(i)
+                        }
+                        _ => insert(c, i).await.map(|()| i),
+                    }
+                })
+            })
+            .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    hold.commit().await.unwrap();
+    for (n, job) in jobs.into_iter().enumerate() {
+        let i = n as i64 + 1;
+        let result = job.await.unwrap().expect("the batch committed");
+        match i {
+            7 => assert!(matches!(result, Err(StoreError::Mismatch(_)))),
+            13 => assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}"),
+            _ => assert_eq!(result.unwrap(), i, "job {i}"),
+        }
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM applications WHERE name = 'app' ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    // A job alone (nothing else queued) that fails leaves nothing either.
+    let alone = db
+        .write_batched(|c| {
+            Box::pin(async move {
+                insert(c, 2000).await?;
+                Err::<(), _>(StoreError::Mismatch("alone, gives up".into()))
+            })
+        })
+        .await
+        .unwrap();
+    assert!(alone.is_err());
+    let mut expected: Vec<i64> = (1..=20).filter(|i| *i != 7 && *i != 13).collect();
+    expected.push(100);
+    assert_eq!(ids, expected);
 }
