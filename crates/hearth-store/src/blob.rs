@@ -3,10 +3,14 @@
 //! A blob is named by the SHA-256 of its bytes ([`BlobId`]). Writing one ([`BlobWriter`])
 //! streams into a temp file under `DIR/tmp/` while hashing, then on [`BlobWriter::finish`]:
 //! fsync the file → verify hash and size (a mismatch removes the temp and stores nothing) →
-//! rename into `DIR/blobs/ab/cd/<hex>` → fsync `cd`, `ab` and `blobs` (a rename or a new
-//! directory is durable only once its parent directory is synced). Only after `finish` returns
-//! may the caller commit metadata referring to the blob. An existing blob with the same id is
-//! kept and the temp dropped (dedup).
+//! rename into `DIR/blobs/ab/<hex>` (256 shard directories by the first id byte, like git's
+//! loose objects) → fsync `ab`, and `blobs` when `ab` is new (a rename or a new directory is
+//! durable only once its parent directory is synced). Only after `finish` returns may the
+//! caller commit metadata referring to the blob. A blob with the same id is replaced by the
+//! new, identical copy (dedup).
+//!
+//! Stores written before used two levels (`blobs/ab/cd/<hex>`); opening one moves its blobs up
+//! a level ([`LocalBlobStore::new`]).
 //!
 //! File-system calls that matter for durability go through the small internal [`Fs`] trait so
 //! a test double can record fsyncs and simulate a power cut that drops unsynced writes.
@@ -208,7 +212,7 @@ impl FsFile for RealFile {
 /// hashed and written while the next one is received (two pieces per writer at most).
 const FLUSH_AT: usize = 1 << 20;
 
-/// Blobs on a local disk under one directory: `blobs/ab/cd/<hex>` plus `tmp/`.
+/// Blobs on a local disk under one directory: `blobs/ab/<hex>` plus `tmp/`.
 #[derive(Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
@@ -216,34 +220,26 @@ pub struct LocalBlobStore {
     durable: Arc<DurableDirs>,
 }
 
-/// The shard directories this store (this process) has made durable: the bit of `cd` under
-/// `ab` once the entry `blobs/ab/cd` was fsynced in `blobs/ab` after the directory existed,
-/// the bit of `ab` once `blobs/ab` was fsynced in `blobs`. A blob renamed into a known shard
-/// then needs only its own directory synced: two fsyncs per new blob (file, leaf directory)
-/// instead of four. Shard directories are never removed, so a set bit never goes stale; a
-/// new store (a restart) starts with none set.
+/// The shard directories this store (this process) has made durable: the bit of `ab` once
+/// the entry `blobs/ab` was fsynced in `blobs` after the directory existed. A blob renamed
+/// into a known shard then needs only its own directory synced: two fsyncs per new blob
+/// (file, shard directory) instead of three. Shard directories are never removed, so a set
+/// bit never goes stale; a new store (a restart) starts with none set.
+#[derive(Default)]
 struct DurableDirs {
-    /// 65,536 bits: `ab/cd` by its first two id bytes.
-    leaves: Vec<AtomicU64>,
     /// 256 bits: `ab` by the first id byte.
-    mids: Vec<AtomicU64>,
+    shards: [AtomicU64; 4],
 }
 
 impl DurableDirs {
-    fn new() -> DurableDirs {
-        let bits = |n: usize| (0..n / 64).map(|_| AtomicU64::new(0)).collect();
-        DurableDirs {
-            leaves: bits(1 << 16),
-            mids: bits(1 << 8),
-        }
+    fn is_set(&self, shard: u8) -> bool {
+        let i = usize::from(shard);
+        self.shards[i / 64].load(Ordering::Acquire) & (1 << (i % 64)) != 0
     }
 
-    fn is_set(bits: &[AtomicU64], i: usize) -> bool {
-        bits[i / 64].load(Ordering::Acquire) & (1 << (i % 64)) != 0
-    }
-
-    fn set(bits: &[AtomicU64], i: usize) {
-        bits[i / 64].fetch_or(1 << (i % 64), Ordering::Release);
+    fn set(&self, shard: u8) {
+        let i = usize::from(shard);
+        self.shards[i / 64].fetch_or(1 << (i % 64), Ordering::Release);
     }
 }
 
@@ -256,7 +252,9 @@ impl fmt::Debug for LocalBlobStore {
 }
 
 impl LocalBlobStore {
-    /// Opens (creating) a store in `dir` (blocking; call at startup).
+    /// Opens (creating) a store in `dir` (blocking; call at startup). A store in the old
+    /// two-level layout (`blobs/ab/cd/<hex>`) has its blobs moved to `blobs/ab/<hex>` first;
+    /// a move cut short (a crash) is finished by the next open.
     pub fn new(dir: impl Into<PathBuf>) -> Result<LocalBlobStore> {
         Self::with_fs(dir.into(), Arc::new(RealFs))
     }
@@ -271,10 +269,21 @@ impl LocalBlobStore {
         if created {
             fs.sync_dir(&root)?;
         }
+        let blobs = root.join("blobs");
+        let (moved, duplicates) = move_to_one_level(&*fs, &blobs)
+            .with_context(|| format!("moving blobs to one-level shards in {}", blobs.display()))?;
+        if moved + duplicates > 0 {
+            tracing::info!(
+                moved,
+                duplicates,
+                dir = %blobs.display(),
+                "moved blobs from the two-level layout (blobs/ab/cd) to blobs/ab"
+            );
+        }
         Ok(LocalBlobStore {
             root,
             fs,
-            durable: Arc::new(DurableDirs::new()),
+            durable: Arc::new(DurableDirs::default()),
         })
     }
 
@@ -286,11 +295,7 @@ impl LocalBlobStore {
     /// Where the blob `id` lives (whether or not it exists).
     pub fn path_of(&self, id: &BlobId) -> PathBuf {
         let hex = id.to_hex();
-        self.root
-            .join("blobs")
-            .join(&hex[0..2])
-            .join(&hex[2..4])
-            .join(hex)
+        self.root.join("blobs").join(&hex[0..2]).join(hex)
     }
 
     /// Removes temp files older than `older_than` (left by crashed or abandoned writes).
@@ -363,22 +368,19 @@ impl BlobStore for LocalBlobStore {
                 if !blobs.exists() {
                     return Ok(out);
                 }
-                for d1 in std::fs::read_dir(&blobs)? {
-                    let d1 = d1?.path();
-                    if !d1.is_dir() {
+                for shard in std::fs::read_dir(&blobs)? {
+                    let shard = shard?.path();
+                    if !shard.is_dir() {
                         continue;
                     }
-                    for d2 in std::fs::read_dir(&d1)? {
-                        let d2 = d2?.path();
-                        if !d2.is_dir() {
+                    for f in std::fs::read_dir(&shard)? {
+                        let f = f?;
+                        if !f.file_type()?.is_file() {
                             continue;
                         }
-                        for f in std::fs::read_dir(&d2)? {
-                            let f = f?;
-                            let name = f.file_name();
-                            if let Some(id) = name.to_str().and_then(|n| BlobId::parse(n).ok()) {
-                                out.push((id, f.metadata()?.len()));
-                            }
+                        let name = f.file_name();
+                        if let Some(id) = name.to_str().and_then(|n| BlobId::parse(n).ok()) {
+                            out.push((id, f.metadata()?.len()));
                         }
                     }
                 }
@@ -394,15 +396,14 @@ impl BlobStore for LocalBlobStore {
                 .root
                 .join("tmp")
                 .join(hex::encode(rand::random::<[u8; 16]>()));
-            let fs = self.fs.clone();
-            let path = tmp_path.clone();
-            let file = blocking(move || fs.create_new(&path)).await?;
+            // The temp file is created by the first blocking task that needs it: a small blob
+            // is created, written, synced and renamed in one hop to the blocking pool.
             let w: Box<dyn BlobWriter> = Box::new(LocalWriter {
                 root: self.root.clone(),
                 fs: self.fs.clone(),
                 durable: self.durable.clone(),
                 tmp_path,
-                state: Some((file, Sha256::new())),
+                state: Some((None, Sha256::new())),
                 pending: None,
                 buf: Vec::new(),
                 spare: Vec::new(),
@@ -479,9 +480,9 @@ struct LocalWriter {
     fs: Arc<dyn Fs>,
     durable: Arc<DurableDirs>,
     tmp_path: PathBuf,
-    /// The temp file and the hash of what it holds; `None` while a blocking task has it
-    /// (`pending`) or after a failed write.
-    state: Option<(Box<dyn FsFile>, Sha256)>,
+    /// The temp file (`None` until created) and the hash of what it holds; `None` while a
+    /// blocking task has them (`pending`) or after a failed write.
+    state: Option<(Option<Box<dyn FsFile>>, Sha256)>,
     /// The piece being written, if any.
     pending: Option<Pending>,
     /// Bytes received since the last piece was handed over.
@@ -502,7 +503,7 @@ impl LocalWriter {
                 .map_err(|e| anyhow!("blocking task failed: {e}"))??;
             buf.clear();
             self.spare = buf;
-            self.state = Some((file, hasher));
+            self.state = Some((Some(file), hasher));
         }
         Ok(())
     }
@@ -515,12 +516,17 @@ impl LocalWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let (mut file, mut hasher) = self
+        let (file, mut hasher) = self
             .state
             .take()
             .ok_or_else(|| anyhow!("blob write already failed"))?;
         let buf = std::mem::replace(&mut self.buf, std::mem::take(&mut self.spare));
+        let (fs, tmp) = (self.fs.clone(), self.tmp_path.clone());
         self.pending = Some(tokio::task::spawn_blocking(move || {
+            let mut file = match file {
+                Some(f) => f,
+                None => fs.create_new(&tmp)?,
+            };
             hasher.update(&buf);
             file.write_all(&buf)?;
             Ok((file, hasher, buf))
@@ -551,12 +557,13 @@ impl BlobWriter for LocalWriter {
         expected_size: Option<u64>,
     ) -> BoxFuture<'static, Result<BlobId>> {
         Box::pin(async move {
-            self.flush().await?;
+            // The last piece is written by the same blocking task that commits.
             self.settle().await?;
-            let (file, hasher) = self
+            let (file, mut hasher) = self
                 .state
                 .take()
                 .ok_or_else(|| anyhow!("blob write already failed"))?;
+            let rest = std::mem::take(&mut self.buf);
             let fs = self.fs.clone();
             let durable = self.durable.clone();
             let root = self.root.clone();
@@ -565,6 +572,20 @@ impl BlobWriter for LocalWriter {
             // From here on the blocking task owns the temp file's fate.
             self.done = true;
             blocking(move || {
+                let mut file = match file {
+                    Some(f) => f,
+                    None => match fs.create_new(&tmp) {
+                        Ok(f) => f,
+                        Err(e) => return Err(e),
+                    },
+                };
+                if !rest.is_empty() {
+                    hasher.update(&rest);
+                    if let Err(e) = file.write_all(&rest) {
+                        let _ = fs.remove_file(&tmp);
+                        return Err(e);
+                    }
+                }
                 commit(
                     &*fs,
                     &durable,
@@ -582,8 +603,8 @@ impl BlobWriter for LocalWriter {
     }
 }
 
-/// fsync, verify, rename into place, fsync the directories (the leaf always; its parents
-/// unless [`DurableDirs`] knows their entries are durable). Removes the temp file on failure.
+/// fsync, verify, rename into place, fsync the directories (the shard always; `blobs` unless
+/// [`DurableDirs`] knows the shard's entry is durable). Removes the temp file on failure.
 #[allow(clippy::too_many_arguments)]
 fn commit(
     fs: &dyn Fs,
@@ -617,31 +638,21 @@ fn commit(
         }
         let hex = id.to_hex();
         let blobs = root.join("blobs");
-        let d1 = blobs.join(&hex[0..2]);
-        let d2 = d1.join(&hex[2..4]);
-        let dest = d2.join(&hex);
+        let shard = blobs.join(&hex[0..2]);
+        let dest = shard.join(&hex);
         // Renamed over an identical blob too: the fresh modification time tells the garbage
         // collector an upload is about to reference this content (remove_unless_fresh).
-        // Another writer may have renamed its copy without having synced the directories yet,
-        // so the leaf is synced below either way, and its parents unless known durable.
-        let new_mid = fs.create_dir(&d1)?;
-        let new_leaf = fs.create_dir(&d2)?;
+        // Another writer may have renamed its copy without having synced the directory yet,
+        // so the shard is synced below either way, and `blobs` unless known durable.
+        let new_shard = fs.create_dir(&shard)?;
         fs.rename(tmp, &dest)?;
-        fs.sync_dir(&d2)?;
+        fs.sync_dir(&shard)?;
         // A bit is set only after the parent was synced while the child existed, so a
         // concurrent writer that created the directory and has not synced its parent yet
         // leaves the bit clear and this writer syncs the parent itself.
-        let (leaf, mid) = (
-            usize::from(id.0[0]) << 8 | usize::from(id.0[1]),
-            usize::from(id.0[0]),
-        );
-        if new_leaf || !DurableDirs::is_set(&durable.leaves, leaf) {
-            fs.sync_dir(&d1)?;
-            DurableDirs::set(&durable.leaves, leaf);
-        }
-        if new_mid || !DurableDirs::is_set(&durable.mids, mid) {
+        if new_shard || !durable.is_set(id.0[0]) {
             fs.sync_dir(&blobs)?;
-            DurableDirs::set(&durable.mids, mid);
+            durable.set(id.0[0]);
         }
         Ok(Ok(id))
     })();
@@ -654,13 +665,112 @@ fn commit(
     }
 }
 
+/// Whether `name` is a shard (or old leaf) directory's: two lower-case hex digits.
+fn is_shard_name(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|n| n.len() == 2 && n.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+/// Moves the blobs of the old two-level layout, `blobs/ab/cd/<hex>`, to `blobs/ab/<hex>`
+/// (blocking; at open). Returns how many were moved, and how many old copies were removed
+/// because the new place already held the blob (identical content: same name, same hash).
+/// `<hex>.gc` files (a removal cut short) move along unchanged; anything else that is not the
+/// blob of its leaf stays, and so does its leaf (with a warning).
+///
+/// Per shard: rename every blob of every leaf up, fsync the shard (the moved entries, and any
+/// new copy an earlier, interrupted open left, are durable), then remove the old copies that
+/// were already in place and the emptied leaves, and fsync the shard again. Until the first
+/// fsync a crash leaves a blob at the old place (the rename out of the leaf is not durable
+/// either: the leaf is never synced), after it at the new one, or at both, which the next
+/// open resolves; a blob is never in neither.
+fn move_to_one_level(fs: &dyn Fs, blobs: &Path) -> io::Result<(u64, u64)> {
+    let (mut moved, mut duplicates) = (0, 0);
+    for shard in std::fs::read_dir(blobs)? {
+        let shard = shard?;
+        if !shard.file_type()?.is_dir() || !is_shard_name(&shard.file_name()) {
+            continue;
+        }
+        let (shard_name, shard) = (shard.file_name(), shard.path());
+        let mut leaves = Vec::new();
+        for leaf in std::fs::read_dir(&shard)? {
+            let leaf = leaf?;
+            if leaf.file_type()?.is_dir() && is_shard_name(&leaf.file_name()) {
+                leaves.push((leaf.file_name(), leaf.path()));
+            }
+        }
+        if leaves.is_empty() {
+            continue;
+        }
+        // The prefix every blob of a leaf has: the shard's and the leaf's names.
+        let prefix = |leaf_name: &std::ffi::OsStr| {
+            format!(
+                "{}{}",
+                shard_name.to_string_lossy(),
+                leaf_name.to_string_lossy()
+            )
+        };
+        let mut old_copies = Vec::new();
+        for (leaf_name, leaf) in &leaves {
+            let prefix = prefix(leaf_name);
+            for f in std::fs::read_dir(leaf)? {
+                let f = f?;
+                let name = f.file_name();
+                let belongs = name.to_str().is_some_and(|n| {
+                    let id = n.strip_suffix(".gc").unwrap_or(n);
+                    id.starts_with(&prefix)
+                        && BlobId::parse(id).is_ok_and(|parsed| parsed.to_hex() == id)
+                });
+                if !belongs || !f.file_type()?.is_file() {
+                    continue;
+                }
+                let to = shard.join(&name);
+                if to.try_exists()? {
+                    old_copies.push(f.path());
+                } else {
+                    fs.rename(&f.path(), &to)?;
+                    moved += 1;
+                }
+            }
+        }
+        fs.sync_dir(&shard)?;
+        for old in old_copies {
+            if fs.remove_file(&old)? {
+                duplicates += 1;
+            }
+        }
+        for (_, leaf) in &leaves {
+            if let Err(e) = std::fs::remove_dir(leaf) {
+                tracing::warn!(
+                    dir = %leaf.display(),
+                    error = %e,
+                    "old two-level blob directory not removed (files other than blobs in it?)"
+                );
+            }
+        }
+        fs.sync_dir(&shard)?;
+    }
+    Ok((moved, duplicates))
+}
+
 impl Drop for LocalWriter {
     fn drop(&mut self) {
         if !self.done {
-            // A piece still being written (`pending`) ends up in the unlinked file.
             self.state = None;
-            if let Err(e) = self.fs.remove_file(&self.tmp_path) {
-                tracing::warn!(error = %e, "removing an abandoned blob temp file");
+            let (fs, tmp) = (self.fs.clone(), self.tmp_path.clone());
+            let remove = move || {
+                if let Err(e) = fs.remove_file(&tmp) {
+                    tracing::warn!(error = %e, "removing an abandoned blob temp file");
+                }
+            };
+            match (self.pending.take(), tokio::runtime::Handle::try_current()) {
+                // A piece still being written may create the file: remove it once it is done.
+                (Some(task), Ok(rt)) => {
+                    rt.spawn(async move {
+                        let _ = task.await;
+                        remove();
+                    });
+                }
+                _ => remove(),
             }
         }
     }
