@@ -12,6 +12,8 @@
 //!
 //! Quick runs: `cargo xtask bench data --size-mib 64 --files 500 --reps 3`; `--bin PATH`
 //! measures another server binary (anything but the defaults only prints its figures).
+//! Back-to-back runs: set `BENCH_KEEP_WORK=1` and remove the kept directories later (see
+//! where it is read).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -118,7 +120,9 @@ pub fn run(root: &Path) -> Result<()> {
         None => build_release(root)?,
     };
     let started = Instant::now();
-    let work = tempfile::tempdir()?;
+    let work = tempfile::Builder::new()
+        .prefix("hearth-bench-data-")
+        .tempdir()?;
     // nginx's workers run as `nobody`: they must reach the served root and write into it.
     chmod(work.path(), 0o755)?;
     let www = work.path().join("www");
@@ -326,6 +330,11 @@ pub fn run(root: &Path) -> Result<()> {
     drop(nginx);
     drop(server);
     let total = started.elapsed().as_secs_f64();
+    if std::env::var_os("BENCH_KEEP_WORK").is_some() {
+        // Removing tens of thousands of files right before the next run slows that run's
+        // file creation: ext4 without a journal skips inodes freed in the last minutes.
+        println!("work directory kept: {}", work.keep().display());
+    }
 
     let body = report(&opts, &figures, total);
     print!("\n{body}");
@@ -656,10 +665,11 @@ fn report(o: &Opts, f: &Figures, total_s: f64) -> String {
          downloads to the end, discarding them.\n\n\
          Durability when the timer stops, both sides: the file's bytes and its directory entry are\n\
          fsynced. Hearth answers `upload/simple` after its blob store wrote the temp file, fsynced\n\
-         it, checked size and SHA-256, renamed it to `blobs/ab/cd/<sha256>` and fsynced `cd` (and\n\
-         `ab` and `blobs`, unless the process had already made those entries durable), and after\n\
-         the file's row committed (SQLite WAL, `synchronous=NORMAL`: the metadata commit is not\n\
-         fsynced; a power cut may lose the last rows, never a blob they name).\n\
+         it, checked size and SHA-256, renamed it to `blobs/ab/<sha256>` and fsynced `ab` (and\n\
+         `blobs`, unless the process had already made that entry durable), and after the file's\n\
+         row committed (SQLite WAL, `synchronous=NORMAL`: the metadata commit is not fsynced; a\n\
+         power cut may lose the last rows, never a blob they name; rows of uploads that finish\n\
+         together share one commit).\n\
          nginx's `PUT` writes its temp file, renames it and answers without any fsync, so the\n\
          benchmark's client then opens the written file, fsyncs it and fsyncs its directory: the\n\
          nginx time is PUT answer + those two fsyncs.\n\n\
