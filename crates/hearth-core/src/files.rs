@@ -8,10 +8,12 @@ use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::QuickKey;
 use hearth_store::blob::{put_bytes, BlobStore};
 use hearth_store::tree::{self, FileChange, FileRow, NewFile};
+use hearth_store::uploads::UploadRow;
 use hearth_store::Conn;
 
 use crate::sessions::Caller;
 use crate::tree::{extension, valid_name, NewRevision, OnDuplicate, Target, DELETED, LIVE};
+use crate::uploads::FillFromFile as _;
 use crate::{internal, now_us, Core};
 
 fn db_err(e: hearth_store::StoreError) -> ApiError {
@@ -30,6 +32,7 @@ pub struct FileUpdate<'a> {
 }
 
 /// A file for [`Core::add_file`]'s transaction, owned so that it can wait in a write batch.
+#[derive(Clone)]
 struct FileToAdd {
     user_id: i64,
     folder_id: i64,
@@ -38,6 +41,8 @@ struct FileToAdd {
     size: i64,
     on_duplicate: OnDuplicate,
     mtime_us: Option<i64>,
+    /// The upload key's record to write with the file, and whether it shows the stored name.
+    record: Option<(UploadRow, bool)>,
 }
 
 /// One entry of `file/get_versions`.
@@ -53,6 +58,7 @@ impl Core {
     }
 
     /// Adds a file whose content is already in the blob store (uploads, `file/create`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_file(
         &self,
         user_id: i64,
@@ -62,6 +68,19 @@ impl Core {
         size: i64,
         on_duplicate: OnDuplicate,
         mtime_us: Option<i64>,
+    ) -> Result<(FileRow, Option<NewRevision>), ApiError> {
+        let new = (name, hash, size, on_duplicate, mtime_us);
+        self.add_file_recorded(user_id, folder, new, None).await
+    }
+
+    /// [`Core::add_file`], and with `record` the upload key's final record (filled from the
+    /// new file; `bool`: the uploader may see the stored name) in the same transaction.
+    pub(crate) async fn add_file_recorded(
+        &self,
+        user_id: i64,
+        folder: Target<'_>,
+        (name, hash, size, on_duplicate, mtime_us): (&str, &str, i64, OnDuplicate, Option<i64>),
+        record: Option<(UploadRow, bool)>,
     ) -> Result<(FileRow, Option<NewRevision>), ApiError> {
         if !valid_name(name) {
             return Err(ApiError::new(codes::INVALID_FILENAME));
@@ -82,10 +101,14 @@ impl Core {
             size,
             on_duplicate,
             mtime_us,
+            record,
         };
         let added = self
             .db()
-            .write_batched(move |c| Box::pin(async move { core.add_file_in(c, &new).await }))
+            .write_batched(move |c| {
+                let (core, new) = (core.clone(), new.clone());
+                Box::pin(async move { core.add_file_in(c, &new).await })
+            })
             .await
             .map_err(db_err)?;
         self.db().forget_user(user_id);
@@ -106,6 +129,7 @@ impl Core {
             size,
             on_duplicate,
             mtime_us,
+            ref record,
         } = *new;
         let mut final_name = name.to_string();
         if let Some(existing) = tree::child_file_named(tx, folder_id, name)
@@ -144,7 +168,7 @@ impl Core {
             &NewFile {
                 user_id,
                 quickkey: QuickKey::generate().as_str(),
-                folder_id: folder_id,
+                folder_id,
                 name: &final_name,
                 description: "",
                 privacy: "private",
@@ -165,6 +189,14 @@ impl Core {
         tree::update_folder(tx, folder_id, rev, &Default::default())
             .await
             .map_err(db_err)?;
+        if let Some((record, show_name)) = record {
+            let mut record = record.clone();
+            record.fill_from(&row, *show_name);
+            record.updated_us = now;
+            hearth_store::uploads::insert_upload(tx, &record)
+                .await
+                .map_err(db_err)?;
+        }
         Ok((row, Some(rev)))
     }
 

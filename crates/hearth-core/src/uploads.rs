@@ -373,8 +373,18 @@ impl Core {
             .upload_folder(caller, dest, true)
             .await?
             .ok_or_else(|| ApiError::new(codes::INVALID_FOLDERKEY))?;
-        self.place_upload(caller, &folder, name, &hash, size, on_duplicate, mtime_us)
-            .await
+        self.place_upload(
+            caller,
+            &folder,
+            name,
+            &hash,
+            size,
+            on_duplicate,
+            mtime_us,
+            None,
+        )
+        .await
+        .map(|(placed, _)| placed)
     }
 
     /// [`Core::replace_content`], then the file as it now is (new content, new revision).
@@ -404,6 +414,7 @@ impl Core {
         let key = self
             .db()
             .write_batched(move |c| {
+                let record = record.clone();
                 Box::pin(async move {
                     store::insert_upload(c, &record)
                         .await
@@ -418,7 +429,9 @@ impl Core {
 
     /// Adds stored content `hash` as file `name` of `folder`, by `action_on_duplicate`:
     /// skip (same content: the existing file; different: 143), keep, replace (a new version of
-    /// the existing file; the same content changes nothing).
+    /// the existing file; the same content changes nothing). With `record` (an upload key's
+    /// record, and whether it shows the stored name), a new file's transaction also writes the
+    /// record, filled from the file: `true` in the answer says it did.
     #[allow(clippy::too_many_arguments)]
     async fn place_upload(
         &self,
@@ -429,29 +442,34 @@ impl Core {
         size: i64,
         on_duplicate: UploadDuplicate,
         mtime_us: Option<i64>,
-    ) -> Result<Placed, ApiError> {
+        record: Option<(&UploadRow, bool)>,
+    ) -> Result<(Placed, bool), ApiError> {
         let mut c = self.db().acquire().await.map_err(db_err)?;
         let existing = store_tree::child_file_named(&mut c, folder.id, name)
             .await
             .map_err(db_err)?;
         drop(c);
         let target = Target::Key(&folder.folderkey);
-        let add = |dup| self.add_file(caller.user_id, target, name, hash, size, dup, mtime_us);
-        let (file, revision) = match (existing, on_duplicate) {
-            (None, _) => add(OnDuplicate::Allow).await?,
+        let add = |dup| {
+            let record = record.map(|(r, show)| (r.clone(), show));
+            let new = (name, hash, size, dup, mtime_us);
+            self.add_file_recorded(caller.user_id, target, new, record)
+        };
+        let ((file, revision), recorded) = match (existing, on_duplicate) {
+            (None, _) => (add(OnDuplicate::Allow).await?, record.is_some()),
             (Some(f), UploadDuplicate::Skip | UploadDuplicate::Replace) if f.hash == hash => {
-                (f, None)
+                ((f, None), false)
             }
             (Some(_), UploadDuplicate::Skip) => {
                 return Err(ApiError::new(codes::FILE_ALREADY_EXISTS))
             }
-            (Some(_), UploadDuplicate::Keep) => add(OnDuplicate::Keep).await?,
+            (Some(_), UploadDuplicate::Keep) => (add(OnDuplicate::Keep).await?, record.is_some()),
             (Some(f), UploadDuplicate::Replace) => {
                 let (f, rev) = self.replace_and_reload(caller, &f, hash, size).await?;
-                (f, Some(rev))
+                ((f, Some(rev)), false)
             }
         };
-        Ok(Placed { file, revision })
+        Ok((Placed { file, revision }, recorded))
     }
 
     /// `upload/simple`: streams `body` into the blob store while hashing (never holding the
@@ -571,10 +589,13 @@ impl Core {
                             total as i64,
                             req.on_duplicate,
                             req.mtime_us,
+                            Some((&record, up.sees_account())),
                         )
                         .await
                     {
-                        Ok(p) => record.fill_from(&p.file, up.sees_account()),
+                        // A new file's transaction wrote the record with it.
+                        Ok((_, true)) => return Ok(SimpleOutcome::Key(record.upload_key)),
+                        Ok((p, false)) => record.fill_from(&p.file, up.sees_account()),
                         Err(e) => failure = Some(fileerror_of(&e)?),
                     }
                 }
@@ -1277,8 +1298,10 @@ impl Core {
                                 s.size,
                                 on_duplicate,
                                 mtime_us,
+                                None,
                             )
                             .await
+                            .map(|(placed, _)| placed)
                             .map_err(|e| fileerror_of(&e).unwrap_or(fileerror::UNKNOWN))
                         }
                         Ok(None) | Err(_) => Err(fileerror::PATH_FAILED),

@@ -965,9 +965,9 @@ async fn sqlite_wal_is_checkpointed_off_the_writer() {
     db.close().await;
 }
 
-/// `write_batched`: jobs submitted while the writer is busy all run (on SQLite in one batch,
-/// each in a savepoint); a job that fails — by its own choice or on a constraint — changes
-/// nothing, and the others of its batch commit.
+/// `write_batched`: jobs submitted while the writer is busy all run (on SQLite in one batch;
+/// when one fails, the batch runs again job by job); a job that fails — by its own choice or
+/// on a constraint — changes nothing, and the others of its batch commit.
 async fn batched_writes_commit_together_and_fail_alone(db: Db) {
     async fn insert(c: &mut hearth_store::Conn, id: i64) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO applications (id, name, created_us) VALUES ($1, 'app', 0)")
