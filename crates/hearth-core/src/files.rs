@@ -7,7 +7,7 @@ use std::sync::Arc;
 use hearth_api::errors::{codes, ApiError};
 use hearth_api::keys::QuickKey;
 use hearth_store::blob::{put_bytes, BlobStore};
-use hearth_store::tree::{self, FileChange, FileRow, NewFile};
+use hearth_store::tree::{self, FileChange, FileRow, FolderRow, NewFile};
 use hearth_store::uploads::UploadRow;
 use hearth_store::Conn;
 
@@ -69,24 +69,29 @@ impl Core {
         on_duplicate: OnDuplicate,
         mtime_us: Option<i64>,
     ) -> Result<(FileRow, Option<NewRevision>), ApiError> {
+        if !valid_name(name) {
+            return Err(ApiError::new(codes::INVALID_FILENAME));
+        }
+        let folder = self
+            .live_folder_for_write(&Caller::owner(user_id), folder)
+            .await?;
         let new = (name, hash, size, on_duplicate, mtime_us);
-        self.add_file_recorded(user_id, folder, new, None).await
+        self.add_file_recorded(user_id, &folder, new, None).await
     }
 
-    /// [`Core::add_file`], and with `record` the upload key's final record (filled from the
-    /// new file; `bool`: the uploader may see the stored name) in the same transaction.
+    /// [`Core::add_file`] into `folder`, a live folder of `user_id` the caller just resolved;
+    /// with `record`, the upload key's final record (filled from the new file; `bool`: the
+    /// uploader may see the stored name) is written in the same transaction.
     pub(crate) async fn add_file_recorded(
         &self,
         user_id: i64,
-        folder: Target<'_>,
+        folder: &FolderRow,
         (name, hash, size, on_duplicate, mtime_us): (&str, &str, i64, OnDuplicate, Option<i64>),
         record: Option<(UploadRow, bool)>,
     ) -> Result<(FileRow, Option<NewRevision>), ApiError> {
         if !valid_name(name) {
             return Err(ApiError::new(codes::INVALID_FILENAME));
         }
-        let caller = Caller::owner(user_id);
-        let folder = self.live_folder_for_write(&caller, folder).await?;
         let user = self.user(user_id).await?;
         if user.used_bytes + size > user.quota_bytes {
             return Err(ApiError::new(codes::LIMIT_EXCEEDED));

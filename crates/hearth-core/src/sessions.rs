@@ -275,7 +275,25 @@ impl Core {
     ) -> Result<Caller, ApiError> {
         let hash = store::token_hash(token);
         let now = now_us();
+        // A token the in-memory session table does not hold is looked up as an action token
+        // first (upload tokens of busy uploaders); a session missing from the table is then
+        // read as before.
+        let action_checked = match self.session_cache() {
+            Some(cache) if cache.get(&hash).is_none() => {
+                let row = store::action_token_by_hash(self.db(), &hash)
+                    .await
+                    .map_err(internal)?;
+                if let Some(t) = row {
+                    return action_token_caller(t, accepts, now);
+                }
+                true
+            }
+            _ => false,
+        };
         let Some(session) = self.session_state(&hash).await? else {
+            if action_checked {
+                return Err(ApiError::new(codes::INVALID_TOKEN));
+            }
             return self.authenticate_action_token(&hash, accepts, now).await;
         };
         if session.expires_us <= now {
@@ -420,23 +438,12 @@ impl Core {
         accepts: Accepts,
         now: i64,
     ) -> Result<Caller, ApiError> {
-        let row = store::action_token_by_hash(self.db(), hash)
+        match store::action_token_by_hash(self.db(), hash)
             .await
-            .map_err(internal)?;
-        match row {
-            Some(t) if t.expires_us > now => {
-                if accepts == Accepts::SessionOrUploadToken && t.kind == "upload" {
-                    Ok(Caller {
-                        user_id: t.user_id,
-                        app_id: 0,
-                        credential: Credential::Action { kind: t.kind },
-                    })
-                } else {
-                    // An action token is no session token for this call.
-                    Err(ApiError::new(codes::INVALID_TOKEN))
-                }
-            }
-            _ => Err(ApiError::new(codes::INVALID_TOKEN)),
+            .map_err(internal)?
+        {
+            Some(t) => action_token_caller(t, accepts, now),
+            None => Err(ApiError::new(codes::INVALID_TOKEN)),
         }
     }
 
@@ -590,5 +597,23 @@ impl Core {
             }
             _ => Err(ApiError::new(codes::INTERNAL)),
         }
+    }
+}
+
+/// The caller an action token stands for, if it is alive and this call accepts it.
+fn action_token_caller(
+    t: store::ActionTokenRow,
+    accepts: Accepts,
+    now: i64,
+) -> Result<Caller, ApiError> {
+    if t.expires_us > now && accepts == Accepts::SessionOrUploadToken && t.kind == "upload" {
+        Ok(Caller {
+            user_id: t.user_id,
+            app_id: 0,
+            credential: Credential::Action { kind: t.kind },
+        })
+    } else {
+        // Expired, or an action token is no session token for this call.
+        Err(ApiError::new(codes::INVALID_TOKEN))
     }
 }

@@ -449,11 +449,10 @@ impl Core {
             .await
             .map_err(db_err)?;
         drop(c);
-        let target = Target::Key(&folder.folderkey);
         let add = |dup| {
             let record = record.map(|(r, show)| (r.clone(), show));
             let new = (name, hash, size, dup, mtime_us);
-            self.add_file_recorded(caller.user_id, target, new, record)
+            self.add_file_recorded(caller.user_id, folder, new, record)
         };
         let ((file, revision), recorded) = match (existing, on_duplicate) {
             (None, _) => (add(OnDuplicate::Allow).await?, record.is_some()),
