@@ -370,7 +370,9 @@ impl Core {
             limit,
         };
         let mut c = self.db().acquire().await.map_err(db_err)?;
-        let (folders, files) = tree_query::search_subtree(self.db(), &mut c, &search)
+        let (folders, files) = self
+            .db()
+            .long_query(tree_query::search_subtree(self.db(), &mut c, &search))
             .await
             .map_err(db_err)?;
         let needle = text.trim().to_ascii_lowercase();

@@ -245,6 +245,21 @@ impl Db {
         Ok(tx)
     }
 
+    /// Awaits `work`, a query that may scan many rows (a search over a large tree), without
+    /// holding up other requests: in the SQLite mode statements run on the thread that polls
+    /// them (`sqlite_inline`), so on a multi-threaded runtime this thread first hands its other
+    /// tasks to another worker (`block_in_place`). Elsewhere, `work` is simply awaited.
+    pub async fn long_query<F: std::future::Future>(&self, work: F) -> F::Output {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        let handle = Handle::current();
+        if self.dialect == Dialect::Sqlite && handle.runtime_flavor() == RuntimeFlavor::MultiThread
+        {
+            tokio::task::block_in_place(|| handle.block_on(work))
+        } else {
+            work.await
+        }
+    }
+
     /// Begins a transaction that only reads (a consistent snapshot on both databases).
     pub async fn begin_read(&self) -> Result<WriteTx> {
         Ok(self.pool.begin().await?)

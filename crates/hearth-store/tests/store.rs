@@ -1037,3 +1037,32 @@ async fn batched_writes_commit_together_and_fail_alone(db: Db) {
     expected.push(100);
     assert_eq!(ids, expected);
 }
+
+/// `long_query` runs a query to its end on both runtime flavors (on the multi-threaded one,
+/// SQLite's statement runs after this worker handed its other tasks away).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_queries_run_on_a_multi_threaded_runtime() {
+    let (db, _dir) = fresh_sqlite_db().await;
+    let mut c = db.acquire().await.unwrap();
+    let n: i64 = db
+        .long_query(
+            sqlx::query_scalar(
+                "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100000) \
+                 SELECT COUNT(*) FROM r",
+            )
+            .fetch_one(&mut *c),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 100_000);
+}
+
+#[tokio::test]
+async fn long_queries_run_on_a_current_thread_runtime() {
+    let (db, _dir) = fresh_sqlite_db().await;
+    let one: i64 = db
+        .long_query(sqlx::query_scalar("SELECT 1").fetch_one(db.pool()))
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+}
