@@ -174,6 +174,8 @@ impl ConnectOptions for InlineOptions {
 
 /// How often [`Checkpointer`] copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// How long a checkpoint waits for readers to leave the WAL before it stops for this round.
+const CHECKPOINT_PATIENCE: Duration = Duration::from_millis(100);
 
 /// Checkpoints a database's WAL off the async threads, so that commits never do it, and
 /// restarts the WAL so that it is overwritten instead of growing.
@@ -210,8 +212,10 @@ impl Checkpointer {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(db_error)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(db_error)?;
+        // Short: while it waits the task holds the writer. Readers of this process leave the
+        // WAL within µs; another process's long read (a `hearth admin` command) only makes a
+        // round stop early (the pragma reports it busy) after what it could copy.
+        conn.busy_timeout(CHECKPOINT_PATIENCE).map_err(db_error)?;
         let conn = Arc::new(std::sync::Mutex::new(conn));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {

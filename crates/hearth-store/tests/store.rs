@@ -1066,3 +1066,38 @@ async fn long_queries_run_on_a_current_thread_runtime() {
         .unwrap();
     assert_eq!(one, 1);
 }
+
+/// A long read in another connection (another process's `hearth admin` command) keeps the
+/// checkpointer from restarting the WAL; it must not keep the writer waiting long for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_reader_elsewhere_does_not_stall_the_writer() {
+    use sqlx::{Connection as _, Executor as _};
+    let (db, dir) = fresh_sqlite_db().await;
+    sqlx::query("CREATE TABLE t (v INTEGER)")
+        .execute(db.writer())
+        .await
+        .unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hearth.db").display());
+    let mut other = sqlx::AnyConnection::connect(&url).await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    let mut slowest = Duration::ZERO;
+    for i in 0..12_i64 {
+        let t = std::time::Instant::now();
+        sqlx::query("INSERT INTO t (v) VALUES ($1)")
+            .bind(i)
+            .execute(db.writer())
+            .await
+            .unwrap();
+        slowest = slowest.max(t.elapsed());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    other.execute("COMMIT").await.unwrap();
+    assert!(
+        slowest < Duration::from_millis(700),
+        "a write waited {slowest:?}"
+    );
+}
