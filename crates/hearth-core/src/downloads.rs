@@ -71,8 +71,18 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Core {
-    /// The per-server link secret (created on first use, shared through the database).
-    async fn link_secret(&self) -> Result<Vec<u8>, ApiError> {
+    /// The per-server link secret (created on first use, shared through the database; read
+    /// once per process).
+    async fn link_secret(&self) -> Result<&[u8], ApiError> {
+        let secret = self
+            .inner
+            .link_secret
+            .get_or_try_init(|| self.load_link_secret())
+            .await?;
+        Ok(secret)
+    }
+
+    async fn load_link_secret(&self) -> Result<Vec<u8>, ApiError> {
         let mut candidate = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut candidate);
         let mut c = self.db().acquire().await.map_err(internal)?;
@@ -107,7 +117,7 @@ impl Core {
         expires: i64,
     ) -> Result<String, ApiError> {
         let secret = self.link_secret().await?;
-        let sig = link_mac(&secret, &f.quickkey, &f.hash, expires);
+        let sig = link_mac(secret, &f.quickkey, &f.hash, expires);
         Ok(format!("expires={expires}&sig={sig}"))
     }
 
@@ -153,7 +163,7 @@ impl Core {
             if let Ok(exp) = expires.parse::<i64>() {
                 if exp > now / 1_000_000 {
                     let secret = self.link_secret().await?;
-                    let want = link_mac(&secret, &file.quickkey, &file.hash, exp);
+                    let want = link_mac(secret, &file.quickkey, &file.hash, exp);
                     if same(want.as_bytes(), sig.to_ascii_lowercase().as_bytes()) {
                         return Ok(grant);
                     }

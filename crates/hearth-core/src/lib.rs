@@ -47,6 +47,8 @@ struct Inner {
     sessions: Option<Arc<session_cache::SessionCache>>,
     /// Where file contents live (content-addressed by SHA-256).
     blobs: Arc<dyn hearth_store::blob::BlobStore>,
+    /// The link-signing secret once read (it never changes after it is first stored).
+    link_secret: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl Core {
@@ -60,6 +62,7 @@ impl Core {
                 rate: ratelimit::RateLimiter::default(),
                 sessions,
                 blobs,
+                link_secret: tokio::sync::OnceCell::new(),
             }),
         }
     }

@@ -102,55 +102,29 @@ impl Db {
         };
         // Never log the URL itself: it may carry a password.
         let opts = AnyConnectOptions::from_str(&url).context("parsing the database URL")?;
-        let mut pool = AnyPoolOptions::new().max_connections(max_connections.max(1));
-        if dialect == Dialect::Sqlite {
-            if is_sqlite_memory(&url) {
-                // Each SQLite connection to `:memory:` is its own database: keep exactly one
-                // connection alive for the pool's lifetime.
-                pool = pool
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None);
-            }
-            pool = pool.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    for pragma in SQLITE_PRAGMAS {
-                        conn.execute(*pragma).await?;
-                    }
-                    Ok(())
-                })
-            });
-        }
         let memory = dialect == Dialect::Sqlite && is_sqlite_memory(&url);
-        let (pool, writer) = if dialect == Dialect::Sqlite && !memory {
+        let mut pool = AnyPoolOptions::new().max_connections(max_connections.max(1));
+        if memory {
+            // Each SQLite connection to `:memory:` is its own database: keep exactly one
+            // connection alive for the pool's lifetime.
+            pool = with_pragmas(pool, &[])
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let sqlite_file = dialect == Dialect::Sqlite && !memory;
+        let (pool, writer) = if sqlite_file {
             // The one writer first (it creates the file and runs the migrations), then the
             // readers, which refuse writes (see `sqlite_inline`: a write on a reader would wait
             // on the writer's lock while blocking its thread).
-            let writer = pool
-                .clone()
+            let writer = with_pragmas(pool.clone(), SQLITE_WRITER_PRAGMAS)
                 .max_connections(1)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS.iter().chain(SQLITE_WRITER_PRAGMAS) {
-                            conn.execute(*pragma).await?;
-                        }
-                        Ok(())
-                    })
-                })
                 .connect_with(opts.clone())
                 .await
                 .context("connecting the SQLite writer")?;
             crate::migrate::run(&writer, dialect).await?;
-            let readers = pool
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS.iter().chain(&["PRAGMA query_only = ON"]) {
-                            conn.execute(*pragma).await?;
-                        }
-                        Ok(())
-                    })
-                })
+            let readers = with_pragmas(pool, &["PRAGMA query_only = ON"])
                 .connect_with(opts)
                 .await
                 .context("connecting to the database")?;
@@ -165,7 +139,7 @@ impl Db {
         };
         tracing::debug!(?dialect, "database ready");
         let users = (dialect == Dialect::Sqlite).then(Default::default);
-        let checkpointer = if dialect == Dialect::Sqlite && !memory {
+        let checkpointer = if sqlite_file {
             Some(std::sync::Arc::new(
                 crate::sqlite_inline::Checkpointer::start(&url, writer.clone())
                     .context("starting the SQLite checkpointer")?,
@@ -270,6 +244,18 @@ impl Db {
         self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+/// `pool` applying [`SQLITE_PRAGMAS`], then `extra`, to each new connection.
+fn with_pragmas(pool: AnyPoolOptions, extra: &'static [&'static str]) -> AnyPoolOptions {
+    pool.after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            for pragma in SQLITE_PRAGMAS.iter().chain(extra) {
+                conn.execute(*pragma).await?;
+            }
+            Ok(())
+        })
+    })
 }
 
 fn is_sqlite_memory(url: &str) -> bool {
